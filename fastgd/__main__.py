@@ -1,0 +1,5 @@
+"""``python -m fastgd``: the command-line interface."""
+
+from fastgd.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,68 @@
+"""Argument checks shared by the compiled path and the reference.
+
+Every check raises ``ValueError`` or ``TypeError`` with the argument's name in the message, so
+that bad input never reaches a kernel (where it could crash or silently produce NaN).
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Iterable
+
+import numpy as np
+
+
+def positive_int(value: object, name: str) -> int:
+    """Return ``value`` as an ``int`` >= 1, or raise naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
+    if value < 1:
+        raise ValueError(f"{name} must be >= 1, got {value}")
+    return int(value)
+
+
+def positive_float(value: object, name: str) -> float:
+    """Return ``value`` as a finite ``float`` > 0, or raise naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+    value = float(value)
+    if not np.isfinite(value) or value <= 0.0:
+        raise ValueError(f"{name} must be finite and > 0, got {value}")
+    return value
+
+
+def positive_float_array(values: object, name: str) -> np.ndarray:
+    """Return ``values`` as a non-empty 1-D float64 array of finite values > 0."""
+    if isinstance(values, str | bytes) or (
+        not isinstance(values, Iterable | np.ndarray | numbers.Real)
+    ):
+        raise TypeError(f"{name} must be a sequence of real numbers, got {type(values).__name__}")
+    try:
+        array = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be a sequence of real numbers: {exc}") from None
+    array = np.atleast_1d(array)
+    if array.ndim != 1:
+        raise ValueError(f"{name} must be 1-D, got shape {array.shape}")
+    if array.size == 0:
+        raise ValueError(f"{name} must not be empty")
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"{name} must be finite, got {array[~np.isfinite(array)][:3].tolist()}")
+    if np.any(array <= 0.0):
+        raise ValueError(f"{name} must be > 0, got {array[array <= 0.0][:3].tolist()}")
+    return array
+
+
+def finite_float_matrix(values: object, name: str) -> np.ndarray:
+    """Return ``values`` as a non-empty 2-D C-contiguous float64 array of finite values."""
+    try:
+        array = np.ascontiguousarray(values, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be a 2-D array of real numbers: {exc}") from None
+    if array.ndim != 2:
+        raise ValueError(f"{name} must be 2-D (samples x features), got shape {array.shape}")
+    if array.size == 0:
+        raise ValueError(f"{name} must not be empty, got shape {array.shape}")
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"{name} must contain only finite values")
+    return array

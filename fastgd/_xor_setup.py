@@ -1,0 +1,217 @@
+"""What the compiled XOR path and the reference share: data, initial weights, checks, results.
+
+Only the training loop differs between the two paths; everything that decides *what* is
+trained (data, seeded initial weights, checkpoints) and how the answer is packaged lives here,
+so both start from bit-identical weights and return results of the same shape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from fastgd._result import Result
+from fastgd._validation import finite_float_matrix, positive_float_array, positive_int
+
+#: The notebook's XOR inputs; the third column is a constant 1 that acts as a bias.
+XOR_X = np.array([[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]], dtype=np.float64)
+#: The notebook's XOR targets.
+XOR_Y = np.array([[0], [1], [1], [0]], dtype=np.float64)
+#: The notebook's learning rates.
+NOTEBOOK_ALPHAS = (0.001, 0.01, 0.1, 1.0, 10.0, 100.0, 1000.0)
+
+# status codes of a training run (one per configuration in a sweep)
+STATUS_OK = 0
+STATUS_DIVERGED = 2
+MESSAGES = {
+    STATUS_OK: "Training finished: all errors and weights are finite.",
+    STATUS_DIVERGED: "Training diverged: a weight or an error became NaN or infinite.",
+}
+
+
+def xor_data(X: object = None, y: object = None) -> tuple[np.ndarray, np.ndarray]:
+    """Return ``(X, y)`` as float64 arrays, defaulting to the notebook's XOR data.
+
+    ``y`` may be 1-D (one output per sample); it is then taken as a column.
+    """
+    X = XOR_X if X is None else finite_float_matrix(X, "X")
+    if y is None:
+        y = XOR_Y
+    else:
+        if np.ndim(y) == 1:
+            y = np.reshape(y, (-1, 1))
+        y = finite_float_matrix(y, "y")
+    if X.shape[0] != y.shape[0]:
+        raise ValueError(
+            f"X and y must have the same number of samples (rows), got X {X.shape} and y {y.shape}"
+        )
+    return X, y
+
+
+def initial_weights(seed: int, n_in: int, hidden: int, n_out: int) -> tuple[np.ndarray, np.ndarray]:
+    """The notebook's initial weights: uniform on [-1, 1) from numpy's seeded global generator.
+
+    The notebook calls ``np.random.seed(seed)`` and draws ``synapse_0`` then ``synapse_1``;
+    this does the same with a private ``RandomState`` so the caller's global state is untouched.
+    """
+    rng = np.random.RandomState(seed)
+    synapse_0 = 2 * rng.random_sample((n_in, hidden)) - 1
+    synapse_1 = 2 * rng.random_sample((hidden, n_out)) - 1
+    return synapse_0, synapse_1
+
+
+def checkpoint_steps(steps: int, log_every: int) -> np.ndarray:
+    """The steps at which the error is recorded: 0, log_every, 2*log_every, ... < steps."""
+    return np.arange(0, steps, log_every, dtype=np.int64)
+
+
+def seed_value(seed: object, name: str = "seed") -> int:
+    """Return ``seed`` as a non-negative ``int`` accepted by ``np.random.seed``."""
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
+        raise TypeError(f"{name} must be an integer, got {type(seed).__name__}")
+    if not 0 <= seed < 2**32:
+        raise ValueError(f"{name} must be in [0, 2**32), got {seed}")
+    return int(seed)
+
+
+def check_run_args(steps: object, log_every: object, hidden: object) -> tuple[int, int, int]:
+    return (
+        positive_int(steps, "steps"),
+        positive_int(log_every, "log_every"),
+        positive_int(hidden, "hidden"),
+    )
+
+
+def check_alphas(alphas: object) -> np.ndarray:
+    return positive_float_array(alphas, "alphas")
+
+
+def check_alpha(alpha: object) -> float:
+    if np.ndim(alpha) != 0:
+        raise TypeError(f"alpha must be a single real number, got shape {np.shape(alpha)}")
+    return float(positive_float_array([alpha], "alpha")[0])
+
+
+def run_status(errors: np.ndarray, synapse_0: np.ndarray, synapse_1: np.ndarray) -> np.ndarray:
+    """Status per configuration: diverged if anything recorded or final is not finite.
+
+    The leading axes of the three arrays are the configurations; the rest are reduced.
+    """
+    lead = errors.ndim - 1
+
+    def finite(a: np.ndarray) -> np.ndarray:
+        return np.isfinite(a).reshape(a.shape[:lead] + (-1,)).all(axis=-1)
+
+    ok = finite(errors) & finite(synapse_0) & finite(synapse_1)
+    return np.where(ok, STATUS_OK, STATUS_DIVERGED).astype(np.int64)
+
+
+class XorResult(Result):
+    """One training run of the XOR network.
+
+    Attributes
+    ----------
+    alpha : float
+        The learning rate.
+    checkpoints : ndarray of int, shape (n_checkpoints,)
+        The steps at which the error was recorded (0, log_every, ...).
+    errors : ndarray, shape (n_checkpoints,)
+        Mean absolute error of the network's output at each checkpoint, before that step's update.
+    synapse_0 : ndarray, shape (n_in, hidden)
+        Final input-to-hidden weights.
+    synapse_1 : ndarray, shape (hidden, n_out)
+        Final hidden-to-output weights.
+    success : bool
+        False if the run diverged (a non-finite error or weight).
+    status : int
+        0 finished, 2 diverged.
+    message : str
+        What ``status`` means.
+    """
+
+    def plot(self, ax=None, **kwargs):
+        """Plot the error curve; see :func:`fastgd.plot.plot_error_curves`."""
+        from fastgd.plot import plot_error_curves
+
+        return plot_error_curves(self, ax=ax, **kwargs)
+
+
+class SweepResult(Result):
+    """A sweep of the XOR network over learning rates (and, optionally, seeds).
+
+    Attributes
+    ----------
+    alphas : ndarray, shape (n_alphas,)
+    seeds : ndarray of int, shape (n_seeds,) or None
+        The seeds, when the sweep was asked for several (``seeds=``); None for a single ``seed``.
+    checkpoints : ndarray of int, shape (n_checkpoints,)
+    errors : ndarray, shape (n_alphas, n_checkpoints) or (n_alphas, n_seeds, n_checkpoints)
+        Mean absolute error at each checkpoint of each run.
+    synapse_0 : ndarray, shape (n_alphas, [n_seeds,] n_in, hidden)
+    synapse_1 : ndarray, shape (n_alphas, [n_seeds,] hidden, n_out)
+    status : ndarray of int, shape (n_alphas,) or (n_alphas, n_seeds)
+        0 finished, 2 diverged, per run.
+    success : bool
+        True if no run diverged.
+    message : str
+    """
+
+    def plot(self, ax=None, **kwargs):
+        """Plot every alpha's error curve; see :func:`fastgd.plot.plot_error_curves`."""
+        from fastgd.plot import plot_error_curves
+
+        return plot_error_curves(self, ax=ax, **kwargs)
+
+    def table(self) -> str:
+        """The notebook's printout: the error every ``log_every`` steps, for every alpha."""
+        from fastgd.report import format_table
+
+        return format_table(self)
+
+
+def make_train_result(alpha, checkpoints, errors, synapse_0, synapse_1) -> XorResult:
+    status = int(run_status(errors[None], synapse_0[None], synapse_1[None])[0])
+    return XorResult(
+        alpha=float(alpha),
+        checkpoints=checkpoints,
+        errors=errors,
+        synapse_0=synapse_0,
+        synapse_1=synapse_1,
+        success=status == STATUS_OK,
+        status=status,
+        message=MESSAGES[status],
+    )
+
+
+def make_sweep_result(
+    alphas, seeds: Sequence[int] | None, checkpoints, errors, synapse_0, synapse_1
+) -> SweepResult:
+    status = run_status(errors, synapse_0, synapse_1)
+    n_bad = int(np.count_nonzero(status))
+    message = MESSAGES[STATUS_OK] if n_bad == 0 else (
+        f"{n_bad} of {status.size} runs diverged (a weight or an error became NaN or infinite)."
+    )
+    return SweepResult(
+        alphas=alphas,
+        seeds=None if seeds is None else np.asarray(seeds, dtype=np.int64),
+        checkpoints=checkpoints,
+        errors=errors,
+        synapse_0=synapse_0,
+        synapse_1=synapse_1,
+        status=status,
+        success=n_bad == 0,
+        message=message,
+    )
+
+
+def check_seeds(seeds: object) -> list[int]:
+    """Return ``seeds`` as a non-empty list of distinct ints, or raise naming ``seeds``."""
+    if isinstance(seeds, str | bytes) or np.ndim(seeds) != 1:
+        raise TypeError(f"seeds must be a 1-D sequence of integers, got {seeds!r}")
+    values = [seed_value(s, "seeds") for s in seeds]
+    if not values:
+        raise ValueError("seeds must not be empty")
+    if len(set(values)) != len(values):
+        raise ValueError(f"seeds must be distinct, got duplicates in {values}")
+    return values

@@ -1,0 +1,11 @@
+"""Pure-numpy reference implementations: the seed documents' algorithms, slow and obvious.
+
+Every public function here has the same signature and returns the same result fields as its
+compiled twin in :mod:`fastgd`, so ``import fastgd.reference as gd`` and ``import fastgd as gd``
+are interchangeable: the tests hold the two to round-off, and the benchmarks time one against
+the other.
+"""
+
+from fastgd.reference.xor import sweep_xor, train_xor
+
+__all__ = ["sweep_xor", "train_xor"]
