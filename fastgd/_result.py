@@ -32,7 +32,11 @@ class Result(dict):
         width = max(map(len, self.keys())) + 1
         lines = []
         for key, value in self.items():
-            text = np.array2string(value, threshold=20) if isinstance(value, np.ndarray) else repr(value)
+            text = (
+                np.array2string(value, threshold=20)
+                if isinstance(value, np.ndarray)
+                else repr(value)
+            )
             text = text.replace("\n", "\n" + " " * (width + 2))
             lines.append(f"{key.rjust(width)}: {text}")
         return "\n".join(lines)

@@ -189,8 +189,12 @@ def make_sweep_result(
 ) -> SweepResult:
     status = run_status(errors, synapse_0, synapse_1)
     n_bad = int(np.count_nonzero(status))
-    message = MESSAGES[STATUS_OK] if n_bad == 0 else (
-        f"{n_bad} of {status.size} runs diverged (a weight or an error became NaN or infinite)."
+    message = (
+        MESSAGES[STATUS_OK]
+        if n_bad == 0
+        else (
+            f"{n_bad} of {status.size} runs diverged (a weight or an error became NaN or infinite)."
+        )
     )
     return SweepResult(
         alphas=alphas,

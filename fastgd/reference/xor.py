@@ -72,7 +72,9 @@ def train_xor(
     X, y = xor_data(X, y)
     synapse_0, synapse_1 = initial_weights(seed, X.shape[1], hidden, y.shape[1])
     errors, synapse_0, synapse_1 = _train(X, y, alpha, synapse_0, synapse_1, steps, log_every)
-    return make_train_result(alpha, checkpoint_steps(steps, log_every), errors, synapse_0, synapse_1)
+    return make_train_result(
+        alpha, checkpoint_steps(steps, log_every), errors, synapse_0, synapse_1
+    )
 
 
 def sweep_xor(
@@ -96,16 +98,24 @@ def sweep_xor(
     X, y = xor_data(X, y)
     seed_list = [seed_value(seed)] if seeds is None else check_seeds(seeds)
     runs = [
-        [_train(X, y, alpha, *initial_weights(s, X.shape[1], hidden, y.shape[1]), steps, log_every)
-         for s in seed_list]
+        [
+            _train(
+                X, y, alpha, *initial_weights(s, X.shape[1], hidden, y.shape[1]), steps, log_every
+            )
+            for s in seed_list
+        ]
         for alpha in alphas
     ]
-    errors, synapse_0, synapse_1 = (np.array([[run[i] for run in row] for row in runs])
-                                    for i in range(3))
+    errors, synapse_0, synapse_1 = (
+        np.array([[run[i] for run in row] for row in runs]) for i in range(3)
+    )
     if seeds is None:  # a single seed: no seed axis
         errors, synapse_0, synapse_1 = errors[:, 0], synapse_0[:, 0], synapse_1[:, 0]
     return make_sweep_result(
-        alphas, None if seeds is None else seed_list, checkpoint_steps(steps, log_every),
-        errors, synapse_0, synapse_1,
+        alphas,
+        None if seeds is None else seed_list,
+        checkpoint_steps(steps, log_every),
+        errors,
+        synapse_0,
+        synapse_1,
     )
-
