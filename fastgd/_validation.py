@@ -38,10 +38,12 @@ def positive_float_array(values: object, name: str) -> np.ndarray:
     ):
         raise TypeError(f"{name} must be a sequence of real numbers, got {type(values).__name__}")
     try:
-        array = np.asarray(values, dtype=np.float64)
+        array = np.atleast_1d(np.asarray(values))
     except (TypeError, ValueError) as exc:
         raise TypeError(f"{name} must be a sequence of real numbers: {exc}") from None
-    array = np.atleast_1d(array)
+    if array.dtype.kind not in "biuf":  # no strings, objects or complex numbers
+        raise TypeError(f"{name} must be a sequence of real numbers, got dtype {array.dtype}")
+    array = array.astype(np.float64)
     if array.ndim != 1:
         raise ValueError(f"{name} must be 1-D, got shape {array.shape}")
     if array.size == 0:
@@ -56,9 +58,12 @@ def positive_float_array(values: object, name: str) -> np.ndarray:
 def finite_float_matrix(values: object, name: str) -> np.ndarray:
     """Return ``values`` as a non-empty 2-D C-contiguous float64 array of finite values."""
     try:
-        array = np.ascontiguousarray(values, dtype=np.float64)
+        array = np.asarray(values)
     except (TypeError, ValueError) as exc:
         raise TypeError(f"{name} must be a 2-D array of real numbers: {exc}") from None
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be an array of real numbers, got dtype {array.dtype}")
+    array = np.ascontiguousarray(array, dtype=np.float64)
     if array.ndim != 2:
         raise ValueError(f"{name} must be 2-D (samples x features), got shape {array.shape}")
     if array.size == 0:

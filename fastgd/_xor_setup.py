@@ -12,7 +12,12 @@ from collections.abc import Sequence
 import numpy as np
 
 from fastgd._result import Result
-from fastgd._validation import finite_float_matrix, positive_float_array, positive_int
+from fastgd._validation import (
+    finite_float_matrix,
+    positive_float,
+    positive_float_array,
+    positive_int,
+)
 
 #: The notebook's XOR inputs; the third column is a constant 1 that acts as a bias.
 XOR_X = np.array([[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]], dtype=np.float64)
@@ -90,7 +95,7 @@ def check_alphas(alphas: object) -> np.ndarray:
 def check_alpha(alpha: object) -> float:
     if np.ndim(alpha) != 0:
         raise TypeError(f"alpha must be a single real number, got shape {np.shape(alpha)}")
-    return float(positive_float_array([alpha], "alpha")[0])
+    return positive_float(alpha, "alpha")
 
 
 def run_status(errors: np.ndarray, synapse_0: np.ndarray, synapse_1: np.ndarray) -> np.ndarray:

@@ -7,10 +7,11 @@ Taylor polynomial for ``e**r`` on ``|r| <= ln2/2`` (truncation error < 5e-18, be
 ulp), and ``2**k`` assembled directly in the exponent bits. Bit casts are LLVM ``bitcast``s,
 which vectorise like any other instruction.
 
-The argument is clamped to [-708, 709] so that ``2**k`` stays a normal number. Outside that range
-the true ``exp`` is below 3.3e-308 or above 8.2e307, and the only caller, the sigmoid
-``1 / (1 + exp(-z))``, returns the same value (1.0) or a value below 1.3e-308 instead of 0.0.
-NaN passes through the clamp unchanged (both comparisons are false), so divergence stays visible.
+Like numpy's, it overflows to inf above 709.78 and underflows through the subnormals to 0 below
+-708.4, so the sigmoid ``1 / (1 + exp(-z))`` saturates to exactly 0.0 and 1.0 where numpy's does.
+The argument is clamped to [-746, 710] (beyond which the result is 0 or inf anyway) to keep the
+integer arithmetic in range. NaN passes through the clamp unchanged (both comparisons are
+false), so divergence stays visible.
 """
 
 from __future__ import annotations
@@ -29,8 +30,8 @@ _LN2_LO = 1.90821492927058770002e-10  # ln 2 - _LN2_HI
 _SHIFTER = 6755399441055744.0
 _SHIFTER_BITS = 0x4338000000000000
 _EXPONENT_BIAS = 1023
-_X_MIN = -708.0
-_X_MAX = 709.0
+_X_MIN = -746.0  # exp(-746) rounds to 0
+_X_MAX = 710.0  # exp(710) overflows to inf
 # 1/n! for n = 2..13: the Taylor coefficients of e**r beyond 1 + r.
 _C2, _C3, _C4, _C5 = 1 / 2, 1 / 6, 1 / 24, 1 / 120
 _C6, _C7, _C8, _C9 = 1 / 720, 1 / 5040, 1 / 40320, 1 / 362880
@@ -87,8 +88,14 @@ def exp(x: float) -> float:
     q8_10 = q89 + _C13 * r2
     q = (q0_3 + q4_7 * r4) + q8_10 * r8
     p = 1.0 + r * (1.0 + r * (_C2 + r * q))
-    two_to_k = _bits_float((_float_bits(shifted) - _SHIFTER_BITS + _EXPONENT_BIAS) << 52)
-    return p * two_to_k
+    # 2**k as two factors 2**(k//2) and 2**(k - k//2), each a normal number for every k here:
+    # p * first is exact, and the second product rounds once, overflowing to inf or underflowing
+    # to a subnormal or 0 exactly where the true exp does.
+    k_int = _float_bits(shifted) - _SHIFTER_BITS
+    k_half = k_int >> 1
+    first = _bits_float((k_half + _EXPONENT_BIAS) << 52)
+    second = _bits_float((k_int - k_half + _EXPONENT_BIAS) << 52)
+    return (p * first) * second
 
 
 @njit(cache=True, inline="always", error_model="numpy", fastmath=FASTMATH)

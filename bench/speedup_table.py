@@ -1,0 +1,81 @@
+"""Turn pytest-benchmark JSON into a Markdown speedup table.
+
+Usage::
+
+    python -m pytest bench --benchmark-only --benchmark-json=bench.json
+    python bench/speedup_table.py bench.json
+
+Within each benchmark group the baseline is the entry whose name contains ``reference``,
+``scipy`` or ``python`` (the peer fastgd is compared with); every row shows its minimum time
+and the baseline's minimum divided by it. Times of entries with ``extrapolate_to_alphas`` in
+their ``extra_info`` (a reference timed on a few alphas) are scaled linearly and marked ``*``.
+Rows with ``alpha_steps`` in ``extra_info`` also show throughput in alpha-steps per second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections import defaultdict
+
+BASELINE_WORDS = ("reference", "scipy", "python")
+
+
+def _scale(bench: dict) -> float:
+    """How many times the timed work the full job is (1 unless timed on a sample of alphas)."""
+    info = bench.get("extra_info", {})
+    return info["extrapolate_to_alphas"] / info["alphas"] if "extrapolate_to_alphas" in info else 1
+
+
+def _seconds(bench: dict) -> float:
+    return bench["stats"]["min"] * _scale(bench)
+
+
+def _fmt_time(seconds: float) -> str:
+    if seconds >= 1:
+        return f"{seconds:.2f} s"
+    if seconds >= 1e-3:
+        return f"{seconds * 1e3:.2f} ms"
+    return f"{seconds * 1e6:.1f} µs"
+
+
+def table(data: dict) -> str:
+    groups: dict[str, list[dict]] = defaultdict(list)
+    for bench in data["benchmarks"]:
+        groups[bench["group"] or "(no group)"].append(bench)
+    lines = []
+    machine = data.get("machine_info", {})
+    cpu = machine.get("cpu", {}).get("brand_raw", "?")
+    lines.append(
+        f"Machine: {cpu}, {machine.get('cpu', {}).get('count', '?')} CPUs, "
+        f"Python {machine.get('python_version', '?')}; minimum of the rounds.\n"
+    )
+    lines.append("| group | benchmark | time | speedup | throughput |")
+    lines.append("|---|---|---:|---:|---:|")
+    for group, benches in groups.items():
+        baseline = next((b for b in benches if any(w in b["name"] for w in BASELINE_WORDS)), None)
+        for bench in benches:
+            seconds, scaled = _seconds(bench), _scale(bench) != 1
+            name = bench["name"].removeprefix("test_") + (" *" if scaled else "")
+            ratio = f"{_seconds(baseline) / seconds:,.1f}x" if baseline else ""
+            work = bench.get("extra_info", {}).get("alpha_steps")
+            rate = f"{work * _scale(bench) / seconds / 1e6:,.2f} M alpha-steps/s" if work else ""
+            lines.append(f"| {group} | {name} | {_fmt_time(seconds)} | {ratio} | {rate} |")
+    if any(_scale(b) != 1 for b in data["benchmarks"]):
+        lines.append(
+            "\n`*` timed on fewer alphas and scaled linearly (the reference runs alphas "
+            "one after another)."
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("json_file", help="output of pytest --benchmark-json")
+    args = parser.parse_args()
+    with open(args.json_file) as handle:
+        print(table(json.load(handle)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,26 @@
+"""Plots draw what they say they draw."""
+
+import fastgd
+from fastgd.plot import plot_error_curves, plot_final_error, plot_sweep
+
+
+def test_sweep_plot_has_a_curve_per_alpha_and_writes_png(tmp_path):
+    res = fastgd.sweep_xor([0.1, 1.0, 10.0], steps=300, log_every=100)
+    fig = plot_sweep(res, tmp_path / "sweep.png")
+    left, right = fig.axes[:2]
+    assert len(left.get_lines()) == 3 and left.get_yscale() == "log"
+    assert right.get_xscale() == "log"
+    assert (tmp_path / "sweep.png").stat().st_size > 10_000
+
+
+def test_seed_sweep_plots_shade_the_spread():
+    res = fastgd.sweep_xor([0.1, 1.0], steps=300, log_every=100, seeds=[1, 2, 3])
+    ax = plot_final_error(res)
+    assert len(ax.collections) == 1  # the min-max band
+    ax = plot_error_curves(res)
+    assert len(ax.collections) == 2
+
+
+def test_single_run_result_plots_itself():
+    ax = fastgd.train_xor(1.0, steps=300, log_every=100).plot()
+    assert len(ax.get_lines()) == 1
