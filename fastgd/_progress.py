@@ -1,4 +1,4 @@
-"""Progress bars for long sweeps (tqdm), the same locally and on Dask."""
+"""Progress reporting for long sweeps (tqdm bars), the same locally and on Dask."""
 
 from __future__ import annotations
 
@@ -9,10 +9,17 @@ from collections.abc import Callable, Iterator
 
 @contextlib.contextmanager
 def progress_bar(
-    total: int, enabled: bool, desc: str = "runs"
+    total: int, progress: bool | Callable[[int], None], desc: str = "runs"
 ) -> Iterator[Callable[[int], None] | None]:
-    """Yield an ``advance(n)`` callback drawing a bar on stderr, or None when disabled."""
-    if not enabled:
+    """Yield an ``advance(n)`` callback for ``total`` runs.
+
+    A tqdm bar on stderr if ``progress`` is True, the caller's own callback if it is callable,
+    None if it is false.
+    """
+    if callable(progress):
+        yield progress
+        return
+    if not progress:
         yield None
         return
     from tqdm.auto import tqdm

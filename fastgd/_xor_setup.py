@@ -160,6 +160,9 @@ class SweepResult(Result):
     success : bool
         True if no run diverged.
     message : str
+    errors_mean, errors_std, errors_min, errors_max, errors_median : ndarray
+        Only with ``seeds``: the error curves summarised across seeds, each of shape
+        (n_alphas, n_checkpoints).
     """
 
     def plot(self, ax=None, **kwargs):
@@ -201,7 +204,7 @@ def make_sweep_result(
             f"{n_bad} of {status.size} runs diverged (a weight or an error became NaN or infinite)."
         )
     )
-    return SweepResult(
+    result = SweepResult(
         alphas=alphas,
         seeds=None if seeds is None else np.asarray(seeds, dtype=np.int64),
         checkpoints=checkpoints,
@@ -212,6 +215,24 @@ def make_sweep_result(
         success=n_bad == 0,
         message=message,
     )
+    if seeds is not None:
+        result.update(seed_summaries(errors))
+    return result
+
+
+def seed_summaries(errors: np.ndarray) -> dict[str, np.ndarray]:
+    """Error curves summarised across the seed axis (axis 1): mean, std, min, max, median.
+
+    Each has shape (n_alphas, n_checkpoints). ``std`` is the population standard deviation
+    (``ddof=0``), the spread of the seeds actually run.
+    """
+    return {
+        "errors_mean": errors.mean(axis=1),
+        "errors_std": errors.std(axis=1),
+        "errors_min": errors.min(axis=1),
+        "errors_max": errors.max(axis=1),
+        "errors_median": np.median(errors, axis=1),
+    }
 
 
 def check_seeds(seeds: object) -> list[int]:

@@ -2,12 +2,12 @@
 
 The kernels in :mod:`fastgd.kernels.xor` train a *block* of runs in SIMD lanes and release the
 GIL. This module decides the block width (lanes), groups blocks into *chunks* of bounded work,
-and runs the chunks on a pool of threads (one kernel call per chunk), so that
+runs the chunks on a pool of threads, and runs each chunk in *segments* of steps, so that
 
 * all cores are busy (one thread per core, each running its own chunks);
-* a progress bar can advance and Ctrl-C can be honoured between chunks (a chunk is at most a
-  fraction of a second of work), instead of inside one long parallel kernel call;
-* the per-chunk Python overhead (~50 us) is negligible next to the chunk's work.
+* a progress bar advances as chunks finish, and Ctrl-C is honoured between segments (each a
+  fraction of a second of work) instead of after one long kernel call;
+* the Python overhead per segment (~50 us) is negligible next to its work.
 
 Threads rather than ``prange``: the kernels are specialised on the problem's shapes through a
 tuple argument (see :mod:`fastgd.kernels.xor`), which Numba's parallel loops cannot capture, and
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
@@ -33,8 +34,10 @@ from fastgd.kernels.xor import dims_token, train_runs
 #: runs spread over cores; 32 keeps enough independent sigmoids in flight to saturate the FPU
 #: (measured on a 2-core Zen 4: 65 M run-steps/s at 32 lanes vs 26 M at 4 lanes).
 LANE_CHOICES = (1, 4, 32)
-#: Work per chunk, in run-steps (runs x steps): ~0.3 s on one core at ~30 M run-steps/s.
-CHUNK_RUN_STEPS = 10_000_000
+#: Chunks per worker thread: enough to balance the load and move a progress bar.
+CHUNKS_PER_WORKER = 4
+#: Work between two looks at the stop flag, in run-steps: ~0.1 s on one core.
+SEGMENT_RUN_STEPS = 3_000_000
 
 
 def default_workers() -> int:
@@ -56,33 +59,61 @@ def choose_lanes(n_runs: int, workers: int) -> int:
     return LANE_CHOICES[-1]
 
 
-def plan_chunks(n_runs: int, steps: int, lanes: int, workers: int) -> list[tuple[int, int]]:
+def plan_chunks(n_runs: int, lanes: int, workers: int) -> list[tuple[int, int]]:
     """Split ``range(n_runs)`` into ``(start, stop)`` chunks of whole blocks.
 
-    Chunks hold about :data:`CHUNK_RUN_STEPS` of work, and there are at least ``workers`` of
-    them when there are that many blocks, so that every thread has work.
+    There are about four chunks per worker, so that the threads stay evenly loaded to the end
+    and a progress bar moves; a chunk is never smaller than one block.
     """
     n_blocks = math.ceil(n_runs / lanes)
-    blocks_by_work = max(1, CHUNK_RUN_STEPS // (lanes * steps))
-    blocks_by_workers = max(1, math.ceil(n_blocks / workers))
-    blocks_per_chunk = min(blocks_by_work, blocks_by_workers)
+    blocks_per_chunk = max(1, math.ceil(n_blocks / (CHUNKS_PER_WORKER * workers)))
     size = blocks_per_chunk * lanes
     return [(start, min(start + size, n_runs)) for start in range(0, n_runs, size)]
 
 
-def train_chunk(X, y, alphas, w0_init, w1_init, steps, log_every, lanes):
+def segment_bounds(n_runs: int, steps: int, run_steps: int = 0) -> list[tuple[int, int]]:
+    """Split ``range(steps)`` into segments of about ``run_steps`` run-steps for ``n_runs`` runs.
+
+    ``run_steps`` defaults to :data:`SEGMENT_RUN_STEPS`. Between segments a sweep can notice
+    Ctrl-C; the weights carry the whole state, so the split does not change any number.
+    """
+    seg = max(1, (run_steps or SEGMENT_RUN_STEPS) // max(1, n_runs))
+    return [(first, min(first + seg, steps)) for first in range(0, steps, seg)]
+
+
+def start_chunk(w0_init, w1_init, steps, log_every):
+    """The state of a chunk before step 0: ``(errors, w0, w1)``; errors not yet recorded are NaN."""
+    errors = np.full((w0_init.shape[0], math.ceil(steps / log_every)), np.nan)
+    w0 = np.array(w0_init, dtype=np.float64, order="C")
+    w1 = np.array(w1_init, dtype=np.float64, order="C")
+    return errors, w0, w1
+
+
+def advance_chunk(X, y, alphas, state, first, stop, log_every, lanes, in_place=False):
+    """Train a chunk's runs over steps ``first:stop`` from ``state``; returns the new state.
+
+    ``state`` is ``(errors, w0, w1)`` as returned by :func:`start_chunk` or by this function.
+    It is copied first unless ``in_place`` (Dask may hand the same state to a retried task).
+    """
+    errors, w0, w1 = state if in_place else tuple(a.copy() for a in state)
+    dims = dims_token(X.shape[0], X.shape[1], w0.shape[2], w1.shape[2], lanes)
+    train_runs(X, y, alphas, w0, w1, first, stop, log_every, dims, errors)
+    return errors, w0, w1
+
+
+def train_chunk(X, y, alphas, w0_init, w1_init, steps, log_every, lanes, stop_event=None):
     """Train one chunk of runs on the calling thread; returns ``(errors, w0, w1)``.
 
     Parameters are as :func:`fastgd.kernels.xor.train_runs`, with ``lanes`` the block width.
+    If ``stop_event`` (a ``threading.Event``) is set, the chunk stops at the next segment
+    boundary and returns None.
     """
-    n_runs = alphas.shape[0]
-    n_checkpoints = math.ceil(steps / log_every)
-    errors = np.empty((n_runs, n_checkpoints))
-    w0_out = np.empty_like(w0_init)
-    w1_out = np.empty_like(w1_init)
-    dims = dims_token(X.shape[0], X.shape[1], w0_init.shape[2], w1_init.shape[2], lanes)
-    train_runs(X, y, alphas, w0_init, w1_init, steps, log_every, dims, errors, w0_out, w1_out)
-    return errors, w0_out, w1_out
+    state = start_chunk(w0_init, w1_init, steps, log_every)
+    for first, stop in segment_bounds(alphas.shape[0], steps):
+        if stop_event is not None and stop_event.is_set():
+            return None
+        state = advance_chunk(X, y, alphas, state, first, stop, log_every, lanes, in_place=True)
+    return state
 
 
 def run_local(
@@ -99,22 +130,25 @@ def run_local(
     """Train every run on this machine's cores; returns ``(errors, w0_final, w1_final)``.
 
     ``on_progress(n)`` is called from the calling thread each time ``n`` more runs finish.
-    Ctrl-C cancels the chunks not yet started and waits only for those running (each a
-    fraction of a second), then re-raises ``KeyboardInterrupt``.
+    On Ctrl-C the chunks not started are dropped and the running ones stop at their next
+    segment boundary (a fraction of a second), then ``KeyboardInterrupt`` propagates.
     """
     workers = default_workers() if workers is None else workers
     n_runs = alphas.shape[0]
     lanes = choose_lanes(n_runs, workers)
-    chunks = plan_chunks(n_runs, steps, lanes, workers)
+    chunks = plan_chunks(n_runs, lanes, workers)
     errors = np.empty((n_runs, math.ceil(steps / log_every)))
     w0_out = np.empty_like(w0_init)
     w1_out = np.empty_like(w1_init)
+    stop_event = threading.Event()
 
     def work(start: int, stop: int) -> int:
         part = slice(start, stop)
-        errors[part], w0_out[part], w1_out[part] = train_chunk(
-            X, y, alphas[part], w0_init[part], w1_init[part], steps, log_every, lanes
+        trained = train_chunk(
+            X, y, alphas[part], w0_init[part], w1_init[part], steps, log_every, lanes, stop_event
         )
+        if trained is not None:
+            errors[part], w0_out[part], w1_out[part] = trained
         return stop - start
 
     if len(chunks) == 1 or workers == 1:  # no pool needed: stay on the calling thread
@@ -133,7 +167,9 @@ def run_local(
                 done = future.result()
                 if on_progress is not None:
                     on_progress(done)
+    except BaseException:
+        stop_event.set()  # Ctrl-C or an error: running chunks stop at their next segment
+        raise
     finally:
-        # On success nothing is pending; on Ctrl-C or an error, drop the chunks not started.
         pool.shutdown(wait=True, cancel_futures=True)
     return errors, w0_out, w1_out

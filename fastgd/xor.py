@@ -7,7 +7,7 @@ kernels of :mod:`fastgd.kernels.xor`, on every core (:mod:`fastgd.runner`) or on
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -99,7 +99,7 @@ def sweep_xor(
     seeds: Sequence[int] | None = None,
     workers: int | None = None,
     client=None,
-    progress: bool = False,
+    progress: bool | Callable[[int], None] = False,
 ) -> SweepResult:
     """Train the notebook's network for every learning rate (and seed), in parallel.
 
@@ -121,8 +121,9 @@ def sweep_xor(
         ``NUMBA_NUM_THREADS``). Ignored with ``client``.
     client : dask.distributed.Client, optional
         Run the sweep on this Dask cluster instead (see :mod:`fastgd.distributed`).
-    progress : bool, default False
-        Draw a progress bar on stderr.
+    progress : bool or callable, default False
+        True draws a progress bar on stderr; a callable is called as ``progress(n)`` each time
+        ``n`` more runs have finished (from the calling thread).
 
     Returns
     -------
@@ -138,7 +139,6 @@ def sweep_xor(
     seed_list = [seed_value(seed)] if seeds is None else check_seeds(seeds)
     if workers is not None:
         workers = positive_int(workers, "workers")
-    progress = bool(progress)
 
     # Runs are alpha-major: run a * n_seeds + s is (alphas[a], seed_list[s]).
     inits = [initial_weights(s, X.shape[1], hidden, y.shape[1]) for s in seed_list]

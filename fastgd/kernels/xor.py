@@ -48,8 +48,11 @@ def _sigmoid_inplace(values):
 
 
 @njit(**_JIT)
-def train_block(X, y, alphas, w0, w1, steps, log_every, errors, dims):
-    """Train ``lanes`` networks side by side, updating ``w0`` and ``w1`` in place.
+def train_block(X, y, alphas, w0, w1, first_step, stop_step, log_every, errors, dims):
+    """Train ``lanes`` networks side by side for steps ``first_step:stop_step``, in place.
+
+    The networks' whole state is their weights, so a run split into consecutive step ranges
+    gives exactly the numbers of one call over all steps.
 
     Parameters
     ----------
@@ -58,9 +61,9 @@ def train_block(X, y, alphas, w0, w1, steps, log_every, errors, dims):
     alphas : float64 (lanes,)
     w0 : float64 (n_in, hidden, lanes); initial weights in, final weights out.
     w1 : float64 (hidden, n_out, lanes); likewise.
-    steps, log_every : int
+    first_step, stop_step, log_every : int
     errors : float64 (n_checkpoints, lanes), out: mean |output - y| before the update of step
-        ``c * log_every``, where the notebook records it.
+        ``c * log_every``, where the notebook records it (rows of checkpoints in the range).
     dims : see :func:`dims_token`.
     """
     n_samples, n_in, hidden = len(dims[0]), len(dims[1]), len(dims[2])
@@ -74,7 +77,7 @@ def train_block(X, y, alphas, w0, w1, steps, log_every, errors, dims):
     error_sum = np.empty(lanes)
     n_errors = n_samples * n_out
 
-    for step in range(steps):
+    for step in range(first_step, stop_step):
         # Forward: layer_1 = sigmoid(X . w0), layer_2 = sigmoid(layer_1 . w1). The sums run in
         # index order, as a dot product over so few terms does.
         for s in range(n_samples):
@@ -138,18 +141,20 @@ def train_block(X, y, alphas, w0, w1, steps, log_every, errors, dims):
 
 
 @njit(**_JIT)
-def train_runs(X, y, alphas, w0_init, w1_init, steps, log_every, dims, errors_out, w0_out, w1_out):
-    """Train ``len(alphas)`` independent runs, ``lanes`` at a time, on the calling thread.
+def train_runs(X, y, alphas, w0, w1, first_step, stop_step, log_every, dims, errors):
+    """Train ``len(alphas)`` independent runs for steps ``first_step:stop_step``, in place.
+
+    Runs go ``lanes`` at a time through :func:`train_block`, on the calling thread.
 
     Parameters
     ----------
     X, y : float64 (n_samples, n_in), (n_samples, n_out)
     alphas : float64 (n_runs,)
-    w0_init, w1_init : float64 (n_runs, n_in, hidden), (n_runs, hidden, n_out)
-    steps, log_every : int
+    w0, w1 : float64 (n_runs, n_in, hidden), (n_runs, hidden, n_out); the weights at
+        ``first_step`` in, at ``stop_step`` out.
+    first_step, stop_step, log_every : int
     dims : see :func:`dims_token`.
-    errors_out : float64 (n_runs, n_checkpoints), out
-    w0_out, w1_out : like ``w0_init``, ``w1_init``; out: the final weights.
+    errors : float64 (n_runs, n_checkpoints); out: the checkpoints that fall in the range.
 
     The last block is padded with copies of its first run (valid, finite work) and the copies
     are discarded.
@@ -157,18 +162,23 @@ def train_runs(X, y, alphas, w0_init, w1_init, steps, log_every, dims, errors_ou
     n_in, hidden, n_out, lanes = len(dims[1]), len(dims[2]), len(dims[3]), len(dims[4])
     n_runs = alphas.shape[0]
     alpha = np.empty(lanes)
-    w0 = np.empty((n_in, hidden, lanes))
-    w1 = np.empty((hidden, n_out, lanes))
-    errors = np.empty((errors_out.shape[1], lanes))
+    block_w0 = np.empty((n_in, hidden, lanes))
+    block_w1 = np.empty((hidden, n_out, lanes))
+    block_errors = np.empty((errors.shape[1], lanes))
+    first_checkpoint = (first_step + log_every - 1) // log_every
+    stop_checkpoint = (stop_step + log_every - 1) // log_every
     for start in range(0, n_runs, lanes):
         stop = min(start + lanes, n_runs)
         for b in range(lanes):
             run = start + b if start + b < stop else start
             alpha[b] = alphas[run]
-            w0[:, :, b] = w0_init[run]
-            w1[:, :, b] = w1_init[run]
-        train_block(X, y, alpha, w0, w1, steps, log_every, errors, dims)
+            block_w0[:, :, b] = w0[run]
+            block_w1[:, :, b] = w1[run]
+        train_block(
+            X, y, alpha, block_w0, block_w1, first_step, stop_step, log_every, block_errors, dims
+        )
         for b in range(stop - start):
-            errors_out[start + b] = errors[:, b]
-            w0_out[start + b] = w0[:, :, b]
-            w1_out[start + b] = w1[:, :, b]
+            w0[start + b] = block_w0[:, :, b]
+            w1[start + b] = block_w1[:, :, b]
+            for c in range(first_checkpoint, stop_checkpoint):
+                errors[start + b, c] = block_errors[c, b]
