@@ -6,8 +6,8 @@ Usage::
     python bench/speedup_table.py bench.json
 
 Within each benchmark group the baseline is the entry whose name contains ``reference``,
-``scipy`` or ``python`` (the peer fastgd is compared with); every row shows its minimum time
-and the baseline's minimum divided by it. Times of entries with ``extrapolate_to_alphas`` in
+``scipy``, ``python`` or ``baseline`` (what the others are compared with); every row shows
+its minimum time and the baseline's minimum divided by it. Times of entries with ``extrapolate_to_alphas`` in
 their ``extra_info`` (a reference timed on a few alphas) are scaled linearly and marked ``*``.
 Rows with ``alpha_steps`` in ``extra_info`` also show throughput in alpha-steps per second.
 """
@@ -18,7 +18,7 @@ import argparse
 import json
 from collections import defaultdict
 
-BASELINE_WORDS = ("reference", "scipy", "python")
+BASELINE_WORDS = ("reference", "scipy", "python", "baseline")
 
 
 def _scale(bench: dict) -> float:
