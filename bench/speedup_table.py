@@ -7,8 +7,9 @@ Usage::
 
 Within each benchmark group the baseline is the entry whose name contains ``reference``,
 ``scipy``, ``python`` or ``baseline`` (what the others are compared with); every row shows
-its minimum time and the baseline's minimum divided by it. Times of entries with ``extrapolate_to_alphas`` in
-their ``extra_info`` (a reference timed on a few alphas) are scaled linearly and marked ``*``.
+its minimum time and the baseline's minimum divided by it. Times of entries with
+``extrapolate_to_alphas`` in their ``extra_info`` (a reference timed on a few alphas) are
+scaled linearly and marked ``*``.
 Rows with ``alpha_steps`` in ``extra_info`` also show throughput in alpha-steps per second.
 """
 
