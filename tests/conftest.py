@@ -20,3 +20,19 @@ def compiled_sweep():
     from fastgd import sweep_xor
 
     return sweep_xor(NOTEBOOK_ALPHAS)
+
+
+@pytest.fixture(scope="session")
+def dask_client():
+    """A Dask client on a 2-worker LocalCluster: worker processes on loopback, one thread each."""
+    distributed = pytest.importorskip("distributed")
+    cluster = distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+        worker_dashboard_address=None,
+    )
+    with cluster, distributed.Client(cluster) as client:
+        yield client

@@ -18,18 +18,9 @@ SEEDS = [1, 2, 3]
 SMALL = dict(steps=3000, log_every=500)
 
 
-@pytest.fixture(scope="module")
-def client():
-    cluster = distributed.LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        host="127.0.0.1",
-        dashboard_address=None,
-        worker_dashboard_address=None,
-    )
-    with cluster, distributed.Client(cluster) as client:
-        yield client
+@pytest.fixture
+def client(dask_client):
+    return dask_client
 
 
 def _assert_same(got, expected):
@@ -76,13 +67,11 @@ def test_dask_sweep_survives_a_worker_killed_mid_sweep(client):
     client.wait_for_workers(2, timeout=60)
 
 
-def test_closed_client_is_rejected():
-    cluster = distributed.LocalCluster(n_workers=1, processes=False, dashboard_address=None)
-    with cluster:
-        closed = distributed.Client(cluster)
-        closed.close()
-        with pytest.raises(ValueError, match="client must be connected"):
-            fastgd.sweep_xor([1.0], steps=10, client=closed)
+def test_closed_client_is_rejected(client):
+    closed = distributed.Client(client.scheduler.address)
+    closed.close()
+    with pytest.raises(ValueError, match="client must be connected"):
+        fastgd.sweep_xor([1.0], steps=10, client=closed)
 
 
 @pytest.mark.parametrize("not_a_client", ["tcp://127.0.0.1:8786", object(), 3])

@@ -67,23 +67,14 @@ def test_ctrl_c_stops_a_local_sweep_promptly(tmp_path):
     assert _processes_with(marker) == []
 
 
-def test_ctrl_c_cancels_a_dask_sweep_and_frees_the_workers():
-    distributed = pytest.importorskip("distributed")
-    cluster = distributed.LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        host="127.0.0.1",
-        dashboard_address=None,
-    )
-    with cluster, distributed.Client(cluster) as client:
-        # Hours of work; three seconds in, "press Ctrl-C" (SIGINT's KeyboardInterrupt).
-        timer = threading.Timer(3.0, _thread.interrupt_main)
-        timer.start()
-        with pytest.raises(KeyboardInterrupt):
-            fastgd.sweep_xor([0.1, 1.0, 10.0] * 40, steps=10**9, client=client)
-        timer.join()
-        deadline = time.monotonic() + 60
-        while any(client.processing().values()) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert not any(client.processing().values()), "workers still busy after Ctrl-C"
+def test_ctrl_c_cancels_a_dask_sweep_and_frees_the_workers(dask_client):
+    # Hours of work; three seconds in, "press Ctrl-C" (SIGINT's KeyboardInterrupt).
+    timer = threading.Timer(3.0, _thread.interrupt_main)
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        fastgd.sweep_xor([0.1, 1.0, 10.0] * 40, steps=10**9, client=dask_client)
+    timer.join()
+    deadline = time.monotonic() + 60
+    while any(dask_client.processing().values()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(dask_client.processing().values()), "workers still busy after Ctrl-C"
