@@ -11,9 +11,13 @@ from collections.abc import Iterable
 
 import numpy as np
 
+_INF = float("inf")
+
 
 def positive_int(value: object, name: str) -> int:
     """Return ``value`` as an ``int`` >= 1, or raise naming ``name``."""
+    if type(value) is int and value >= 1:  # the common case, fast
+        return value
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
     if value < 1:
@@ -23,6 +27,8 @@ def positive_int(value: object, name: str) -> int:
 
 def positive_float(value: object, name: str) -> float:
     """Return ``value`` as a finite ``float`` > 0, or raise naming ``name``."""
+    if type(value) is float and 0.0 < value < _INF:  # the common case, fast (NaN fails)
+        return value
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
     value = float(value)

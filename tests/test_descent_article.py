@@ -1,0 +1,162 @@
+"""Both paths reproduce the article's printed runs through the public API, and agree."""
+
+import numpy as np
+import pytest
+
+import fastgd
+import fastgd.reference as reference
+from fastgd import StepDecay
+
+PATHS = pytest.mark.parametrize("gd", [fastgd, reference], ids=["compiled", "reference"])
+
+# The article's quadratic run: printed every 20 iterations, then the final point.
+QUADRATIC_PRINTED = {
+    0: 28.0,
+    20: 12.188379782630246,
+    40: 10.266055892945824,
+    60: 10.032346185398458,
+    80: 10.003932541009512,
+    100: 10.000478105179978,
+}
+QUADRATIC_FINAL = 10.000088593855091
+# The article's perturbation run, printed with 4 decimals, then "Local min reached".
+PERTURBATION_PRINTED = {
+    0: (-0.0005, -0.8908),
+    20: (-0.0048, -0.0542),
+    40: (-0.0050, -0.0112),
+    60: (-0.0050, -0.0065),
+    80: (-0.0050, -0.0056),
+}
+
+
+def quadratic(x):
+    return (x[0] - 10) ** 2
+
+
+def quadratic_gradient(x):
+    return np.array([2 * x[0] - 20])  # what sympy's diff + lambdify gives: 2*x - 20
+
+
+def sin_r2(p):
+    return np.sin(p[0] ** 2 + p[1] ** 2)
+
+
+def _quadratic_run(gd):
+    return gd.minimize(quadratic, 30, jac=quadratic_gradient, lr=0.05, tol=1e-5, max_iter=302)
+
+
+def _perturbation_run(gd, **kwargs):
+    return gd.minimize(
+        sin_r2, [0, -1], lr=StepDecay(0.1, 0.7, 20), tol=1e-5, max_iter=302, epsilon=0.01, **kwargs
+    )
+
+
+@PATHS
+def test_quadratic_run_reproduces_the_articles_printout(gd):
+    res = _quadratic_run(gd)
+    assert res.status == 0 and res.success and res.message.startswith("Local min reached")
+    assert res.x[0] == QUADRATIC_FINAL  # "The local minimum occurs at 10.000088593855091"
+    assert res.nit == 117  # the article stopped in the update after its 'Iteration 100' line
+    for k, printed in QUADRATIC_PRINTED.items():
+        assert res.path[k + 1, 0] == printed  # "Iteration k has x value ..." is X1 after update k
+    assert res.path[0, 0] == 30.0
+
+
+@PATHS
+def test_quadratic_from_sympy_expression_reproduces_the_article(gd):
+    sympy = pytest.importorskip("sympy")
+    x = sympy.Symbol("x")
+    res = gd.minimize((x - 10) ** 2, 30, lr=0.05, tol=1e-5, max_iter=302)
+    assert res.x[0] == QUADRATIC_FINAL and res.nit == 117 and res.njev > 0
+
+
+@PATHS
+def test_perturbation_run_reproduces_the_articles_printout(gd):
+    res = _perturbation_run(gd)
+    assert res.status == 0 and res.message.startswith("Local min reached")
+    assert res.nit == 101  # converged in the update after 'Iteration 80', before 'Iteration 100'
+    for k, (x, y) in PERTURBATION_PRINTED.items():
+        assert f"({res.path[k + 1, 0]:.4f},{res.path[k + 1, 1]:.4f})" == f"({x:.4f},{y:.4f})"
+    assert res.nfev == 101 * 3 + 3 + 1  # 3 per forward difference in 2-D; the answer's 3 + 1
+
+
+def test_compiled_and_reference_agree_on_every_iterate():
+    for run in (_quadratic_run, _perturbation_run):
+        compiled, ref = run(fastgd), run(reference)
+        assert compiled.nit == ref.nit and compiled.status == ref.status
+        np.testing.assert_allclose(compiled.path, ref.path, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(compiled.jac, ref.jac, rtol=1e-12, atol=1e-12)
+        assert compiled.fun == pytest.approx(ref.fun, rel=1e-12, abs=1e-15)
+        assert compiled.nfev == ref.nfev and compiled.njev == ref.njev
+
+
+@pytest.mark.parametrize("nesterov", [False, True])
+@pytest.mark.parametrize("window", [None, 1, 3])
+@pytest.mark.parametrize("jac", ["forward", "central"])
+def test_momentum_variants_agree_between_paths(nesterov, window, jac):
+    kwargs = dict(
+        lr=StepDecay(0.1, 0.9, 7),
+        momentum=0.8,
+        nesterov=nesterov,
+        window=window,
+        jac=jac,
+        max_iter=80,
+    )
+    compiled = _perturbation_run_free(fastgd, **kwargs)
+    ref = _perturbation_run_free(reference, **kwargs)
+    assert compiled.nit == ref.nit
+    np.testing.assert_allclose(compiled.path, ref.path, rtol=1e-12, atol=1e-12)
+
+
+def _perturbation_run_free(gd, **kwargs):
+    return gd.minimize(sin_r2, [0.3, -1.0], **kwargs)
+
+
+def test_momentum_escapes_the_local_minimum_plain_descent_stops_in():
+    plain = _perturbation_run(fastgd)
+    assert np.linalg.norm(plain.x) < 0.01 and plain.fun == pytest.approx(0.0, abs=1e-4)
+    escaped = fastgd.minimize(
+        sin_r2, [0, -1], lr=StepDecay(0.2, 0.7, 20), momentum=0.99, window=5, tol=1e-5, max_iter=302
+    )
+    assert escaped.success
+    assert escaped.fun < -0.999  # the ring of minima sin(r^2) = -1, r = sqrt(3 pi / 2)
+    assert np.linalg.norm(escaped.x) == pytest.approx(np.sqrt(3 * np.pi / 2), abs=0.01)
+    np.testing.assert_allclose(
+        escaped.path,
+        reference.minimize(
+            sin_r2,
+            [0, -1],
+            lr=StepDecay(0.2, 0.7, 20),
+            momentum=0.99,
+            window=5,
+            tol=1e-5,
+            max_iter=302,
+        ).path,
+        rtol=1e-12,
+        atol=1e-12,
+    )
+
+
+def test_unlimited_window_equals_a_window_longer_than_the_run():
+    a = fastgd.minimize(sin_r2, [0.1, -1], momentum=0.9, window=None, max_iter=50)
+    b = fastgd.minimize(sin_r2, [0.1, -1], momentum=0.9, window=1000, max_iter=50)
+    np.testing.assert_array_equal(a.path, b.path)
+
+
+def rosen(x):
+    return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2)
+
+
+def rosen_der(x):
+    g = np.zeros_like(x)
+    g[:-1] = -400 * x[:-1] * (x[1:] - x[:-1] ** 2) - 2 * (1 - x[:-1])
+    g[1:] += 200 * (x[1:] - x[:-1] ** 2)
+    return g
+
+
+def test_n_dimensional_rosenbrock_with_analytic_gradient():
+    x0 = np.full(6, 0.5)
+    compiled = fastgd.minimize(rosen, x0, jac=rosen_der, lr=1e-3, max_iter=2000)
+    ref = reference.minimize(rosen, x0, jac=rosen_der, lr=1e-3, max_iter=2000)
+    assert compiled.fun < rosen(x0) and compiled.nit == ref.nit
+    np.testing.assert_allclose(compiled.x, ref.x, rtol=1e-12)
