@@ -44,11 +44,13 @@ def test_matches_scipy_exactly(gd):
 
 
 def test_numpy_style_objective_matches_scipy_to_its_rounding_over_the_step():
-    # np.sum compiled by Numba adds in index order, numpy's pairwise: f differs in its last bit,
-    # and a difference quotient divides that by the step (1.5e-8): ~1e-8 relative here.
+    # np.sum compiled by Numba adds in index order, numpy's pairwise: f differs in its last
+    # bits, and a difference quotient divides that by the step. Allow 64 ulps of f over h.
     x = np.random.default_rng(1).normal(size=100)
+    h = np.sqrt(np.finfo(float).eps)
     np.testing.assert_allclose(fastgd.approx_fprime(x, rosen_numpy),
-                               optimize.approx_fprime(x, rosen_numpy), rtol=1e-6, atol=1e-5)
+                               optimize.approx_fprime(x, rosen_numpy), rtol=0,
+                               atol=64 * np.spacing(rosen_numpy(x)) / h)
 
 
 def test_central_differences_are_more_accurate():
