@@ -48,9 +48,12 @@ def test_numpy_style_objective_matches_scipy_to_its_rounding_over_the_step():
     # bits, and a difference quotient divides that by the step. Allow 64 ulps of f over h.
     x = np.random.default_rng(1).normal(size=100)
     h = np.sqrt(np.finfo(float).eps)
-    np.testing.assert_allclose(fastgd.approx_fprime(x, rosen_numpy),
-                               optimize.approx_fprime(x, rosen_numpy), rtol=0,
-                               atol=64 * np.spacing(rosen_numpy(x)) / h)
+    np.testing.assert_allclose(
+        fastgd.approx_fprime(x, rosen_numpy),
+        optimize.approx_fprime(x, rosen_numpy),
+        rtol=0,
+        atol=64 * np.spacing(rosen_numpy(x)) / h,
+    )
 
 
 def test_central_differences_are_more_accurate():

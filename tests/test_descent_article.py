@@ -112,6 +112,11 @@ def _perturbation_run_free(gd, **kwargs):
     return gd.minimize(sin_r2, [0.3, -1.0], **kwargs)
 
 
+# Momentum with the article's decay carries the descent over the ridge at r^2 = pi/2 into the
+# ring of minima at r^2 = 3 pi / 2, where plain descent stops at the origin.
+ESCAPE = dict(lr=StepDecay(0.3, 0.7, 20), momentum=0.9, window=10, tol=1e-5, max_iter=1000)
+
+
 def test_momentum_escapes_the_local_minimum_plain_descent_stops_in():
     plain = _perturbation_run(fastgd)
     assert np.linalg.norm(plain.x) < 0.01 and plain.fun == pytest.approx(0.0, abs=1e-4)

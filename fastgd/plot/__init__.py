@@ -1,5 +1,21 @@
 """Plots of fastgd results (matplotlib, imported only when a plot is drawn)."""
 
+from fastgd.plot.descent import (
+    animate_descent,
+    plot_descent,
+    plot_descent_1d,
+    plot_descent_2d,
+    plot_descent_3d,
+)
 from fastgd.plot.sweep import plot_error_curves, plot_final_error, plot_sweep
 
-__all__ = ["plot_error_curves", "plot_final_error", "plot_sweep"]
+__all__ = [
+    "animate_descent",
+    "plot_descent",
+    "plot_descent_1d",
+    "plot_descent_2d",
+    "plot_descent_3d",
+    "plot_error_curves",
+    "plot_final_error",
+    "plot_sweep",
+]
