@@ -24,3 +24,23 @@ def test_seed_sweep_plots_shade_the_spread():
 def test_single_run_result_plots_itself():
     ax = fastgd.train_xor(1.0, steps=300, log_every=100).plot()
     assert len(ax.get_lines()) == 1
+
+
+def test_descent_plots_write_images_and_a_gif(tmp_path):
+    import numpy as np
+
+    from fastgd.plot import animate_descent, plot_descent, plot_descent_3d
+
+    def bowl(p):
+        return float(p[0] ** 2 + 2 * p[1] ** 2)
+
+    res = fastgd.minimize(bowl, [1.5, -1.0], lr=0.1, max_iter=50)
+    ax = plot_descent(res, bowl)
+    assert len(ax.collections) >= 3  # contours + path + start/end markers
+    plot_descent_3d(res, bowl).figure.savefig(tmp_path / "d3.png")
+    animate_descent(res, bowl, tmp_path / "d.gif", max_frames=5)
+    assert (tmp_path / "d.gif").stat().st_size > 1000
+    one_d = fastgd.minimize(lambda x: (x[0] - 1.0) ** 2, 3.0, lr=0.2)
+    ax = one_d.plot(lambda x: (x[0] - 1.0) ** 2)
+    assert ax.get_lines()[0].get_label() == "f(x)"
+    assert np.isfinite(one_d.fun)

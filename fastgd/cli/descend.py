@@ -1,0 +1,142 @@
+"""``fastgd descend``: minimise an expression by gradient descent, printing as the article does."""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "descend",
+        help="minimise a sympy expression by gradient descent (the article's runs)",
+        description="Minimise EXPR, an expression in x (or x, y, ...; variables in name order), "
+        "by gradient descent, printing 'Iteration k has x value ...' every PRINT_EVERY updates "
+        "as the article does. Example: fastgd descend 'sin(x**2 + y**2)' --x0 0 -1 "
+        "--jac forward --lr 0.1 --gamma 0.7 --every 20 --max-iter 302 --plot path.png",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument("expr", metavar="EXPR", help="the function, e.g. '(x-10)**2'")
+    parser.add_argument("--x0", type=float, nargs="+", required=True, help="starting point")
+    parser.add_argument(
+        "--jac",
+        choices=("sympy", "forward", "central"),
+        default="sympy",
+        help="gradient: exact (sympy.diff) or finite differences",
+    )
+    parser.add_argument("--lr", type=float, default=0.1, help="learning rate")
+    parser.add_argument("--gamma", type=float, default=1.0, help="decay factor of the rate")
+    parser.add_argument("--every", type=int, default=20, help="updates between decays")
+    parser.add_argument(
+        "--decay-convention",
+        choices=("article", "pytorch"),
+        default="article",
+        help="article: decay after updates 0, every, ...; pytorch: as StepLR",
+    )
+    parser.add_argument("--momentum", type=float, default=0.0, help="momentum factor in [0, 1)")
+    parser.add_argument("--nesterov", action="store_true", help="Nesterov momentum")
+    parser.add_argument(
+        "--window", type=int, default=None, help="steps remembered by the momentum (default: all)"
+    )
+    parser.add_argument(
+        "--tol", type=float, default=1e-5, help="stop when every coordinate moved less than this"
+    )
+    parser.add_argument("--max-iter", type=int, default=1000, help="maximum updates")
+    parser.add_argument("--epsilon", type=float, default=0.01, help="finite-difference step")
+    parser.add_argument("--print-every", type=int, default=20, help="progress line interval")
+    parser.add_argument(
+        "--plot",
+        default=None,
+        metavar="PNG",
+        help="write the path over f (1-D curve or 2-D contours)",
+    )
+    parser.add_argument(
+        "--plot3d",
+        default=None,
+        metavar="PNG",
+        help="write the path on the 3-D surface (2-D problems)",
+    )
+    parser.add_argument("--gif", default=None, metavar="GIF", help="write an animation")
+    parser.set_defaults(run=run)
+
+
+def parse_expression(text: str):
+    """Parse EXPR with sympy, or raise ValueError naming it."""
+    import sympy
+    from sympy.parsing.sympy_parser import parse_expr
+
+    try:
+        expr = parse_expr(text, evaluate=True)
+    except Exception as exc:  # sympy raises many kinds: all mean "not an expression"
+        raise ValueError(f"EXPR {text!r} is not an expression sympy can parse: {exc}") from None
+    if not isinstance(expr, sympy.Expr) or not expr.free_symbols:
+        raise ValueError(f"EXPR {text!r} must be an expression in at least one variable")
+    return expr
+
+
+def format_point(point) -> str:
+    """As the article prints: the full float in 1-D, (x.xxxx,y.yyyy) in more dimensions."""
+    if len(point) == 1:
+        return repr(float(point[0]))
+    return "(" + ",".join(f"{value:.4f}" for value in point) + ")"
+
+
+def run(args: argparse.Namespace) -> int:
+    from fastgd import StepDecay, minimize
+
+    expr = parse_expression(args.expr)
+    lr = StepDecay(args.lr, args.gamma, args.every, convention=args.decay_convention)
+    started = time.perf_counter()
+    result = minimize(
+        expr,
+        args.x0,
+        jac=None if args.jac == "sympy" else args.jac,
+        lr=lr,
+        momentum=args.momentum,
+        nesterov=args.nesterov,
+        window=args.window,
+        tol=args.tol,
+        max_iter=args.max_iter,
+        epsilon=args.epsilon,
+    )
+    elapsed = time.perf_counter() - started
+    symbols = ", ".join(sorted(s.name for s in expr.free_symbols))
+    print(f"minimising f({symbols}) = {expr} from {format_point(result.path[0])}")
+    last = result.nit - 1  # the update that ended the run is reported by the closing line
+    for k in range(0, result.nit, args.print_every):
+        if k == last and result.status == 0:
+            break
+        print(f"Iteration {k} has x value {format_point(result.path[k + 1])}")
+    print(result.message.split(":")[0])
+    print(
+        f"The local minimum occurs at {format_point(result.x)}"
+        if result.success
+        else f"Stopped at {format_point(result.x)}"
+    )
+    print(
+        f"f = {result.fun!r} after {result.nit} updates, {result.nfev} evaluations of f "
+        f"({elapsed * 1e3:.1f} ms including compilation)"
+    )
+    _plots(args, result, expr)
+    return 0 if result.success else 1
+
+
+def _plots(args, result, expr) -> None:
+    if not (args.plot or args.plot3d or args.gif):
+        return
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from fastgd.plot import animate_descent, plot_descent, plot_descent_3d
+
+    if args.plot:
+        plot_descent(result, expr).figure.savefig(args.plot, dpi=120)
+        print(f"plot written to {args.plot}")
+    if args.plot3d:
+        if result.path.shape[1] != 2:
+            raise ValueError("--plot3d needs a function of two variables")
+        plot_descent_3d(result, expr).figure.savefig(args.plot3d, dpi=120)
+        print(f"3-D plot written to {args.plot3d}")
+    if args.gif:
+        animate_descent(result, expr, args.gif)
+        print(f"animation written to {args.gif}")
