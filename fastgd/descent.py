@@ -7,7 +7,6 @@ around the objective by :mod:`fastgd.kernels.descent`.
 from __future__ import annotations
 
 import warnings
-from collections import OrderedDict
 
 import numba
 import numpy as np
@@ -33,8 +32,8 @@ _MODES = {
     "forward": kernels.MODE_FORWARD,
     "central": kernels.MODE_CENTRAL,
 }
-#: Compiled kernels of the most recently used objectives (a compile costs ~0.5-2 s).
-_KERNEL_CACHE: OrderedDict = OrderedDict()
+#: Compiled kernels of recently compiled objectives (a compile costs ~1 s).
+_KERNEL_CACHE: dict = {}
 _KERNEL_CACHE_SIZE = 64
 
 
@@ -174,24 +173,26 @@ def _kernel_for(problem: Problem):
     """
     key = (problem.fun, problem.jac, problem.jac_mode, len(problem.args), problem.x0.size)
     try:
-        kernel = _KERNEL_CACHE[key]
+        return _KERNEL_CACHE[key]
     except KeyError:
         pass
     except TypeError:  # an unhashable objective: check and compile every time
         key = None
-    else:
-        _KERNEL_CACHE.move_to_end(key)
-        return kernel
     if problem.symbolic is None:
         check_objective_at_x0(problem.fun, problem.x0, problem.args)
         if problem.jac is not None:
             check_jac_at_x0(problem.jac, problem.x0, problem.args)
     kernel = _compile(problem)
     if key is not None:
-        _KERNEL_CACHE[key] = kernel
-        if len(_KERNEL_CACHE) > _KERNEL_CACHE_SIZE:
-            _KERNEL_CACHE.popitem(last=False)
+        _remember(key, kernel)
     return kernel
+
+
+def _remember(key, kernel) -> None:
+    """Keep the kernel; past the cache's size, forget the oldest (first compiled) one."""
+    if len(_KERNEL_CACHE) >= _KERNEL_CACHE_SIZE:
+        del _KERNEL_CACHE[next(iter(_KERNEL_CACHE))]
+    _KERNEL_CACHE[key] = kernel
 
 
 def _jit(function):
@@ -260,6 +261,9 @@ def approx_fprime(xk, f, epsilon=FPRIME_EPSILON, *args, method: str = "forward")
     Same call and same numbers as scipy's (forward differences, ``epsilon`` a scalar or one
     step per coordinate, scipy's fallback step where ``xk + epsilon`` rounds back to ``xk``),
     plus ``method="central"`` for central differences (error O(h^2) instead of O(h)).
+    The numbers equal scipy's when the compiled ``f`` performs the same floating-point
+    operations as numpy does; a reduction such as ``np.sum`` adds in a different order once
+    compiled, and the gradients then differ by ``f``'s rounding divided by the step.
 
     Parameters
     ----------
@@ -277,27 +281,35 @@ def approx_fprime(xk, f, epsilon=FPRIME_EPSILON, *args, method: str = "forward")
     ndarray, shape (n,)
     """
     xk = np.asarray(xk, dtype=np.float64)
-    h = reference.fprime_steps(xk, epsilon, method)
+    if method != "forward" and method != "central":
+        raise ValueError(f"method must be 'forward' or 'central', got {method!r}")
+    if xk.ndim != 1:
+        raise ValueError(f"xk must be 1-D, got shape {xk.shape}")
     kernel = _fprime_kernel_for(f, xk, args)
     if kernel is None:
         return reference.approx_fprime(xk, f, epsilon, *args, method=method)
-    return kernel(xk, h, method == "central", args)
+    if type(epsilon) is float:
+        steps = _NO_STEPS
+    else:
+        steps = np.broadcast_to(np.asarray(epsilon, dtype=np.float64), xk.shape)
+        epsilon = 0.0
+    return kernel(xk, epsilon, np.ascontiguousarray(steps), method == "central", args)
+
+
+_NO_STEPS = np.empty(0)
 
 
 def _fprime_kernel_for(f, xk, args):
     key = ("fprime", f, len(args))
     try:
-        kernel = _KERNEL_CACHE[key]
-        _KERNEL_CACHE.move_to_end(key)
-        return kernel
+        return _KERNEL_CACHE[key]
     except (KeyError, TypeError):
         pass
     if not callable(f):
         raise TypeError(f"f must be callable, got {type(f).__name__}")
     try:
-        fun = _jit(f)
-        kernel = kernels.make_approx_fprime_kernel(fun)
-        kernel(xk, np.ones_like(xk), False, args)
+        kernel = kernels.make_approx_fprime_kernel(_jit(f))
+        kernel(xk, 1.0, _NO_STEPS, False, args)
     except NumbaError as exc:
         warnings.warn(
             f"Numba could not compile f ({type(exc).__name__}); running the numpy loop instead.",
@@ -305,5 +317,5 @@ def _fprime_kernel_for(f, xk, args):
             stacklevel=3,
         )
         kernel = None
-    _KERNEL_CACHE[key] = kernel
+    _remember(key, kernel)
     return kernel

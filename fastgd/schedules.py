@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from fastgd._validation import positive_float, positive_int
 
+_INF = float("inf")
+
 #: The article's convention: decay after updates 0, every, 2*every, ...; update k uses
 #: ``lr * gamma**ceil(k / every)``.
 ARTICLE = "article"

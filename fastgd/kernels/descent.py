@@ -22,6 +22,9 @@ from numba import njit
 # status codes, as in fastgd._descent_setup (kept literal here: kernels see only numbers)
 CONVERGED, MAX_ITER, DIVERGED, STEP_LOST = 0, 1, 2, 3
 MODE_ANALYTIC, MODE_FORWARD, MODE_CENTRAL = 0, 1, 2
+# scipy's fallback relative steps: machine epsilon ** (1/2) forward, ** (1/3) central
+FORWARD_RSTEP = float(np.finfo(np.float64).eps ** 0.5)
+CENTRAL_RSTEP = float(np.finfo(np.float64).eps ** (1 / 3))
 
 
 @njit
@@ -209,23 +212,32 @@ def make_descent_kernel(fun, jac, mode):
 
 
 def make_approx_fprime_kernel(fun):
-    """``fprime(x, h, central, args) -> gradient``: scipy's forward formula or central."""
+    """``fprime(xk, eps, steps, central, args) -> gradient``: scipy's forward formula, or central.
+
+    The step of coordinate i is ``steps[i]`` when ``steps`` is not empty, else ``eps``; where
+    ``x_i + h == x_i`` it falls back to scipy's ``rstep * sign(x_i) * max(1, |x_i|)``. The
+    quotient divides by the step actually taken, ``(x_i + h) - x_i``, as scipy does.
+    """
 
     @njit
-    def fprime(xk, h, central, args):
+    def fprime(xk, eps, steps, central, args):
         n = xk.shape[0]
+        rstep = FORWARD_RSTEP if not central else CENTRAL_RSTEP
         x = xk.copy()
         grad = np.empty(n)
         f0 = 0.0 if central else fun(x, *args)
         for i in range(n):
             xi = xk[i]
-            x[i] = xi + h[i]
+            h = steps[i] if steps.shape[0] > 0 else eps
+            if (xi + h) - xi == 0.0:
+                h = rstep * (1.0 if xi >= 0 else -1.0) * max(1.0, abs(xi))
+            x[i] = xi + h
             f_plus = fun(x, *args)
             if central:
-                x[i] = xi - h[i]
-                grad[i] = (f_plus - fun(x, *args)) / ((xi + h[i]) - (xi - h[i]))
+                x[i] = xi - h
+                grad[i] = (f_plus - fun(x, *args)) / ((xi + h) - (xi - h))
             else:
-                grad[i] = (f_plus - f0) / ((xi + h[i]) - xi)
+                grad[i] = (f_plus - f0) / ((xi + h) - xi)
             x[i] = xi
         return grad
 
