@@ -72,7 +72,7 @@ def train_xor(
     --------
     >>> import fastgd
     >>> res = fastgd.train_xor(10.0)
-    >>> res.errors[-1] < 0.01
+    >>> bool(res.errors[-1] < 0.01)
     True
     """
     alpha = check_alpha(alpha)
