@@ -114,9 +114,10 @@ def plot_sweep(result, path=None):
     Writes it to ``path`` if given; returns the Figure.
     """
     plt = _pyplot()
-    fig, (left, right) = plt.subplots(
-        1, 2, figsize=(13, 4.8), layout="constrained", width_ratios=(1.4, 1)
-    )
+    # Fixed margins rather than constrained layout: the layout solver took 0.5 s of the CLI's
+    # ~2 s (tick labels on log axes), and this figure's arrangement never changes.
+    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 4.8), width_ratios=(1.4, 1))
+    fig.subplots_adjust(left=0.06, right=0.985, bottom=0.11, top=0.92, wspace=0.42)
     plot_error_curves(result, ax=left)
     plot_final_error(result, ax=right)
     if path is not None:
