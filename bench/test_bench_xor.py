@@ -15,7 +15,7 @@ import pytest
 
 import fastgd
 import fastgd.reference as reference
-from fastgd._xor_setup import NOTEBOOK_ALPHAS
+from fastgd.problems import NOTEBOOK_ALPHAS
 
 STEPS = 60_000
 BIG_SWEEP = np.geomspace(1e-3, 1e3, 1000)

@@ -4,8 +4,8 @@ The public functions here are compiled with Numba; :mod:`fastgd.reference` holds
 twins with the same signatures and results, so either module can be imported as ``gd``.
 """
 
-from fastgd._descent_setup import DescentResult
 from fastgd.descent import ObjectiveCompileWarning, approx_fprime, minimize
+from fastgd.results import DescentResult
 from fastgd.schedules import StepDecay
 from fastgd.xor import sweep_xor, train_xor
 

@@ -14,62 +14,17 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from fastgd._result import Result
+from fastgd import status as st
 from fastgd._validation import positive_float, positive_int
+from fastgd.results import DescentResult
 from fastgd.schedules import StepDecay, as_schedule
 
-# status codes of a descent
-CONVERGED = 0
-MAX_ITER = 1
-DIVERGED = 2
-STEP_LOST = 3
-MESSAGES = {
-    CONVERGED: "Local min reached: every coordinate moved less than tol in the last update.",
-    MAX_ITER: "Max iter reached: max_iter updates made without meeting tol.",
-    DIVERGED: "Diverged: the point, the gradient or the function value became NaN or infinite.",
-    STEP_LOST: "Finite-difference step lost to rounding: x + epsilon == x in some coordinate, "
-    "so the estimated gradient would be exactly 0 there; increase epsilon.",
-}
+CONVERGED, MAX_ITER, DIVERGED, STEP_LOST = st.CONVERGED, st.MAX_ITER, st.DIVERGED, st.STEP_LOST
+MESSAGES = st.DESCENT_MESSAGES
 
 JAC_MODES = ("forward", "central")
 #: scipy.optimize.approx_fprime's default step: the square root of machine epsilon.
 FPRIME_EPSILON = float(np.sqrt(np.finfo(np.float64).eps))
-
-
-class DescentResult(Result):
-    """The result of :func:`fastgd.minimize`, with ``scipy.optimize.OptimizeResult``'s fields.
-
-    Attributes
-    ----------
-    x : ndarray, shape (n,)
-        The last iterate.
-    fun : float
-        ``fun(x)``.
-    jac : ndarray, shape (n,)
-        The gradient at ``x`` (analytic, or estimated the same way as during the descent).
-    nit : int
-        Updates made.
-    nfev : int
-        Evaluations of ``fun`` (finite differences included).
-    njev : int
-        Evaluations of an analytic gradient.
-    success : bool
-        True when the run stopped because every coordinate moved less than ``tol``.
-    status : int
-        0 converged, 1 max_iter reached, 2 diverged (non-finite point, gradient or value),
-        3 finite-difference step lost to rounding.
-    message : str
-        What ``status`` means.
-    path : ndarray, shape (nit + 1, n)
-        The iterates: ``path[0]`` is ``x0``, ``path[k + 1]`` the point after update k
-        (only with ``record_path=True``).
-    """
-
-    def plot(self, fun=None, ax=None, **kwargs):
-        """Plot the descent path; see :func:`fastgd.plot.plot_descent`."""
-        from fastgd.plot import plot_descent
-
-        return plot_descent(self, fun, ax=ax, **kwargs)
 
 
 class Problem(NamedTuple):

@@ -11,28 +11,15 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from fastgd._result import Result
+from fastgd import status as st
 from fastgd._validation import (
     finite_float_matrix,
     positive_float,
     positive_float_array,
     positive_int,
 )
-
-#: The notebook's XOR inputs; the third column is a constant 1 that acts as a bias.
-XOR_X = np.array([[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]], dtype=np.float64)
-#: The notebook's XOR targets.
-XOR_Y = np.array([[0], [1], [1], [0]], dtype=np.float64)
-#: The notebook's learning rates.
-NOTEBOOK_ALPHAS = (0.001, 0.01, 0.1, 1.0, 10.0, 100.0, 1000.0)
-
-# status codes of a training run (one per configuration in a sweep)
-STATUS_OK = 0
-STATUS_DIVERGED = 2
-MESSAGES = {
-    STATUS_OK: "Training finished: all errors and weights are finite.",
-    STATUS_DIVERGED: "Training diverged: a weight or an error became NaN or infinite.",
-}
+from fastgd.problems import NOTEBOOK_ALPHAS, XOR_X, XOR_Y  # noqa: F401 (re-exported)
+from fastgd.results import SweepResult, XorResult
 
 
 def xor_data(X: object = None, y: object = None) -> tuple[np.ndarray, np.ndarray]:
@@ -109,73 +96,7 @@ def run_status(errors: np.ndarray, synapse_0: np.ndarray, synapse_1: np.ndarray)
         return np.isfinite(a).reshape(a.shape[:lead] + (-1,)).all(axis=-1)
 
     ok = finite(errors) & finite(synapse_0) & finite(synapse_1)
-    return np.where(ok, STATUS_OK, STATUS_DIVERGED).astype(np.int64)
-
-
-class XorResult(Result):
-    """One training run of the XOR network.
-
-    Attributes
-    ----------
-    alpha : float
-        The learning rate.
-    checkpoints : ndarray of int, shape (n_checkpoints,)
-        The steps at which the error was recorded (0, log_every, ...).
-    errors : ndarray, shape (n_checkpoints,)
-        Mean absolute error of the network's output at each checkpoint, before that step's update.
-    synapse_0 : ndarray, shape (n_in, hidden)
-        Final input-to-hidden weights.
-    synapse_1 : ndarray, shape (hidden, n_out)
-        Final hidden-to-output weights.
-    success : bool
-        False if the run diverged (a non-finite error or weight).
-    status : int
-        0 finished, 2 diverged.
-    message : str
-        What ``status`` means.
-    """
-
-    def plot(self, ax=None, **kwargs):
-        """Plot the error curve; see :func:`fastgd.plot.plot_error_curves`."""
-        from fastgd.plot import plot_error_curves
-
-        return plot_error_curves(self, ax=ax, **kwargs)
-
-
-class SweepResult(Result):
-    """A sweep of the XOR network over learning rates (and, optionally, seeds).
-
-    Attributes
-    ----------
-    alphas : ndarray, shape (n_alphas,)
-    seeds : ndarray of int, shape (n_seeds,) or None
-        The seeds, when the sweep was asked for several (``seeds=``); None for a single ``seed``.
-    checkpoints : ndarray of int, shape (n_checkpoints,)
-    errors : ndarray, shape (n_alphas, n_checkpoints) or (n_alphas, n_seeds, n_checkpoints)
-        Mean absolute error at each checkpoint of each run.
-    synapse_0 : ndarray, shape (n_alphas, [n_seeds,] n_in, hidden)
-    synapse_1 : ndarray, shape (n_alphas, [n_seeds,] hidden, n_out)
-    status : ndarray of int, shape (n_alphas,) or (n_alphas, n_seeds)
-        0 finished, 2 diverged, per run.
-    success : bool
-        True if no run diverged.
-    message : str
-    errors_mean, errors_std, errors_min, errors_max, errors_median : ndarray
-        Only with ``seeds``: the error curves summarised across seeds, each of shape
-        (n_alphas, n_checkpoints).
-    """
-
-    def plot(self, ax=None, **kwargs):
-        """Plot every alpha's error curve; see :func:`fastgd.plot.plot_error_curves`."""
-        from fastgd.plot import plot_error_curves
-
-        return plot_error_curves(self, ax=ax, **kwargs)
-
-    def table(self) -> str:
-        """The notebook's printout: the error every ``log_every`` steps, for every alpha."""
-        from fastgd.report import format_table
-
-        return format_table(self)
+    return np.where(ok, st.FINISHED, st.DIVERGED).astype(np.int64)
 
 
 def make_train_result(alpha, checkpoints, errors, synapse_0, synapse_1) -> XorResult:
@@ -186,9 +107,9 @@ def make_train_result(alpha, checkpoints, errors, synapse_0, synapse_1) -> XorRe
         errors=errors,
         synapse_0=synapse_0,
         synapse_1=synapse_1,
-        success=status == STATUS_OK,
+        success=status == st.FINISHED,
         status=status,
-        message=MESSAGES[status],
+        message=st.TRAINING_MESSAGES[status],
     )
 
 
@@ -198,7 +119,7 @@ def make_sweep_result(
     status = run_status(errors, synapse_0, synapse_1)
     n_bad = int(np.count_nonzero(status))
     message = (
-        MESSAGES[STATUS_OK]
+        st.TRAINING_MESSAGES[st.FINISHED]
         if n_bad == 0
         else (
             f"{n_bad} of {status.size} runs diverged (a weight or an error became NaN or infinite)."

@@ -8,7 +8,7 @@ import json
 
 import numpy as np
 
-from fastgd._xor_setup import SweepResult
+from fastgd.results import SweepResult
 
 
 def _alpha_text(alpha: float) -> str:

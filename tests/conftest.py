@@ -5,7 +5,7 @@ import pytest
 
 matplotlib.use("Agg")
 
-from fastgd._xor_setup import NOTEBOOK_ALPHAS  # noqa: E402
+from fastgd.problems import NOTEBOOK_ALPHAS  # noqa: E402
 
 
 @pytest.fixture(scope="session")

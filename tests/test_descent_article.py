@@ -6,39 +6,16 @@ import pytest
 import fastgd
 import fastgd.reference as reference
 from fastgd import StepDecay
+from fastgd.problems import (
+    PERTURBATION_PRINTED,
+    QUADRATIC_FINAL,
+    QUADRATIC_PRINTED,
+    quadratic,
+    quadratic_gradient,
+    sin_r2,
+)
 
 PATHS = pytest.mark.parametrize("gd", [fastgd, reference], ids=["compiled", "reference"])
-
-# The article's quadratic run: printed every 20 iterations, then the final point.
-QUADRATIC_PRINTED = {
-    0: 28.0,
-    20: 12.188379782630246,
-    40: 10.266055892945824,
-    60: 10.032346185398458,
-    80: 10.003932541009512,
-    100: 10.000478105179978,
-}
-QUADRATIC_FINAL = 10.000088593855091
-# The article's perturbation run, printed with 4 decimals, then "Local min reached".
-PERTURBATION_PRINTED = {
-    0: (-0.0005, -0.8908),
-    20: (-0.0048, -0.0542),
-    40: (-0.0050, -0.0112),
-    60: (-0.0050, -0.0065),
-    80: (-0.0050, -0.0056),
-}
-
-
-def quadratic(x):
-    return (x[0] - 10) ** 2
-
-
-def quadratic_gradient(x):
-    return np.array([2 * x[0] - 20])  # what sympy's diff + lambdify gives: 2*x - 20
-
-
-def sin_r2(p):
-    return np.sin(p[0] ** 2 + p[1] ** 2)
 
 
 def _quadratic_run(gd):

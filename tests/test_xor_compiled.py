@@ -5,7 +5,7 @@ import pytest
 
 import fastgd
 import fastgd.reference as reference
-from fastgd._xor_setup import NOTEBOOK_ALPHAS
+from fastgd.problems import NOTEBOOK_ALPHAS
 
 STABLE = [a for a in NOTEBOOK_ALPHAS if a <= 10]
 CHAOTIC = [a for a in NOTEBOOK_ALPHAS if a >= 100]
@@ -67,7 +67,8 @@ def test_parallel_sweep_equals_serial_for_any_thread_count(workers):
 
 
 def test_results_do_not_depend_on_block_width():
-    from fastgd._xor_setup import XOR_X, XOR_Y, initial_weights
+    from fastgd._xor_setup import initial_weights
+    from fastgd.problems import XOR_X, XOR_Y
     from fastgd.runner import LANE_CHOICES, train_chunk
 
     alphas = np.geomspace(1e-2, 1e2, 9)
@@ -119,7 +120,7 @@ def test_divergence_is_reported_not_hidden():
     # Targets of 1e300 make the output gradient ~1e300; times alpha 1e10 it overflows to inf,
     # and inf * 0 turns the next step's backprop into NaN. The diverged run says so; the
     # other run in the same block is unaffected.
-    from fastgd._xor_setup import XOR_Y
+    from fastgd.problems import XOR_Y
 
     huge = dict(steps=200, log_every=50, y=XOR_Y * 1e300)
     res = fastgd.sweep_xor([1e-300, 1e10], **huge)

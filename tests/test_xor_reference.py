@@ -3,41 +3,13 @@
 import numpy as np
 import pytest
 
-from fastgd._xor_setup import NOTEBOOK_ALPHAS
+from fastgd.problems import (
+    NOTEBOOK_ALPHAS,
+    NOTEBOOK_ERRORS,
+    NOTEBOOK_SYNAPSE_0,
+    NOTEBOOK_SYNAPSE_1,
+)
 from fastgd.reference import train_xor
-
-# Printed by the notebook (alpha 0.1 stopped printing after step 40000).
-NOTEBOOK_ERRORS = {
-    0.001: [
-        0.49641003190272537,
-        0.49516402549338606,
-        0.4935960431880486,
-        0.4916063585594306,
-        0.48910016654420474,
-        0.48597785784615843,
-    ],
-    0.01: [
-        0.49641003190272537,
-        0.45743107444190134,
-        0.35909720256339894,
-        0.2393581371589725,
-        0.14307065901337035,
-        0.09859642980892715,
-    ],
-    0.1: [
-        0.49641003190272537,
-        0.0428880170001158,
-        0.024098994228521613,
-        0.018110652146797846,
-        0.01498761627221092,
-    ],
-}
-NOTEBOOK_SYNAPSE_0 = [
-    [-0.16595599, 0.44064899, -0.99977125, -0.39533485],
-    [-0.70648822, -0.81532281, -0.62747958, -0.30887855],
-    [-0.20646505, 0.07763347, -0.16161097, 0.370439],
-]
-NOTEBOOK_SYNAPSE_1 = [[-0.5910955], [0.75623487], [-0.94522481], [0.34093502]]
 
 
 def test_initial_weights_are_the_notebooks_seeded_draws():

@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from fastgd._xor_setup import NOTEBOOK_ALPHAS
+from fastgd.problems import NOTEBOOK_ALPHAS
 
 
 def add_parser(subparsers) -> None:

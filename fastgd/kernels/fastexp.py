@@ -16,12 +16,10 @@ false), so divergence stays visible.
 
 from __future__ import annotations
 
-from numba import njit, types
+from numba import types
 from numba.extending import intrinsic
 
-# LLVM may contract a*b+c into a fused multiply-add (one rounding fewer); never 'nnan'/'ninf',
-# which would let LLVM assume NaN and inf away and silently delete divergence checks.
-FASTMATH = {"contract"}
+from fastgd._jit import jit
 
 _LOG2E = 1.4426950408889634
 _LN2_HI = 6.93147180369123816490e-01  # ln 2 rounded to 32 significant bits: k*_LN2_HI is exact
@@ -62,7 +60,7 @@ def _bits_float(typingctx, n):
     return types.float64(types.int64), codegen
 
 
-@njit(cache=True, inline="always", error_model="numpy", fastmath=FASTMATH)
+@jit(simd=True, inline=True)
 def exp(x: float) -> float:
     """``e**x`` without branches; see the module docstring for range and accuracy."""
     # Comparisons written so that NaN fails both and passes through.
@@ -98,7 +96,7 @@ def exp(x: float) -> float:
     return (p * first) * second
 
 
-@njit(cache=True, inline="always", error_model="numpy", fastmath=FASTMATH)
+@jit(simd=True, inline=True)
 def sigmoid(z: float) -> float:
     """The logistic function ``1 / (1 + e**-z)``, as the notebook writes it."""
     return 1.0 / (1.0 + exp(-z))

@@ -27,13 +27,9 @@ pool of threads. All scratch memory is allocated once per call, never per step.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
-from fastgd.kernels.fastexp import FASTMATH, sigmoid
-
-# error_model="numpy": division by zero gives inf/NaN as in numpy instead of raising, whose check
-# and branch would stop LLVM from vectorising the sigmoid's division.
-_JIT = dict(cache=True, nogil=True, error_model="numpy", fastmath=FASTMATH)
+from fastgd._jit import jit
+from fastgd.kernels.fastexp import sigmoid
 
 
 def dims_token(n_samples: int, n_in: int, hidden: int, n_out: int, lanes: int) -> tuple:
@@ -41,13 +37,13 @@ def dims_token(n_samples: int, n_in: int, hidden: int, n_out: int, lanes: int) -
     return tuple((0,) * n for n in (n_samples, n_in, hidden, n_out, lanes))
 
 
-@njit(**_JIT)
+@jit(simd=True, nogil=True)
 def _sigmoid_inplace(values):
     for n in range(values.shape[0]):
         values[n] = sigmoid(values[n])
 
 
-@njit(**_JIT)
+@jit(simd=True, nogil=True)
 def train_block(X, y, alphas, w0, w1, first_step, stop_step, log_every, errors, dims):
     """Train ``lanes`` networks side by side for steps ``first_step:stop_step``, in place.
 
@@ -140,7 +136,7 @@ def train_block(X, y, alphas, w0, w1, first_step, stop_step, log_every, errors, 
                     w0[i, j, b] = w0[i, j, b] - alphas[b] * gradient
 
 
-@njit(**_JIT)
+@jit(simd=True, nogil=True)
 def train_runs(X, y, alphas, w0, w1, first_step, stop_step, log_every, dims, errors):
     """Train ``len(alphas)`` independent runs for steps ``first_step:stop_step``, in place.
 

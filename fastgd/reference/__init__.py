@@ -6,9 +6,9 @@ are interchangeable: the tests hold the two to round-off, and the benchmarks tim
 the other.
 """
 
-from fastgd._descent_setup import DescentResult
 from fastgd.reference.descent import approx_fprime, minimize
 from fastgd.reference.xor import sweep_xor, train_xor
+from fastgd.results import DescentResult
 from fastgd.schedules import StepDecay
 
 __all__ = ["DescentResult", "StepDecay", "approx_fprime", "minimize", "sweep_xor", "train_xor"]

@@ -1,0 +1,147 @@
+"""Result objects: data only, shaped like ``scipy.optimize.OptimizeResult``.
+
+A result is a ``dict`` whose keys are also attributes, as in scipy, so code written against
+scipy's results (``res.x``, ``res["fun"]``, ``res.keys()``) works unchanged.
+
+Results import nothing of fastgd's plotting or reporting: :mod:`fastgd.plot` and
+:mod:`fastgd.report` import *them*. The ``plot()``/``table()`` conveniences look their function
+up by name when called (as pandas' ``DataFrame.plot`` finds its plotting backend), so matplotlib
+is imported only when a picture is drawn and the import graph has no cycles.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import numpy as np
+
+
+def _call(module: str, function: str, *args: Any, **kwargs: Any) -> Any:
+    """``module.function(*args, **kwargs)``, importing ``module`` on first use."""
+    return getattr(importlib.import_module(module), function)(*args, **kwargs)
+
+
+class Result(dict):
+    """A dictionary with attribute access, printed like ``scipy.optimize.OptimizeResult``."""
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError as exc:
+            raise AttributeError(name) from exc
+
+    __setattr__ = dict.__setitem__
+    __delattr__ = dict.__delitem__
+
+    def __dir__(self) -> list[str]:
+        return list(self.keys()) + list(super().__dir__())
+
+    def __repr__(self) -> str:
+        if not self:
+            return f"{type(self).__name__}()"
+        width = max(map(len, self.keys())) + 1
+        lines = []
+        for key, value in self.items():
+            text = (
+                np.array2string(value, threshold=20)
+                if isinstance(value, np.ndarray)
+                else repr(value)
+            )
+            text = text.replace("\n", "\n" + " " * (width + 2))
+            lines.append(f"{key.rjust(width)}: {text}")
+        return "\n".join(lines)
+
+
+class XorResult(Result):
+    """One training run of the XOR network.
+
+    Attributes
+    ----------
+    alpha : float
+        The learning rate.
+    checkpoints : ndarray of int, shape (n_checkpoints,)
+        The steps at which the error was recorded (0, log_every, ...).
+    errors : ndarray, shape (n_checkpoints,)
+        Mean absolute error of the network's output at each checkpoint, before that step's update.
+    synapse_0 : ndarray, shape (n_in, hidden)
+        Final input-to-hidden weights.
+    synapse_1 : ndarray, shape (hidden, n_out)
+        Final hidden-to-output weights.
+    success : bool
+        False if the run diverged (a non-finite error or weight).
+    status : int
+        0 finished, 2 diverged.
+    message : str
+        What ``status`` means.
+    """
+
+    def plot(self, ax=None, **kwargs):
+        """Plot the error curve; see :func:`fastgd.plot.plot_error_curves`."""
+        return _call("fastgd.plot", "plot_error_curves", self, ax=ax, **kwargs)
+
+
+class SweepResult(Result):
+    """A sweep of the XOR network over learning rates (and, optionally, seeds).
+
+    Attributes
+    ----------
+    alphas : ndarray, shape (n_alphas,)
+    seeds : ndarray of int, shape (n_seeds,) or None
+        The seeds, when the sweep was asked for several (``seeds=``); None for a single ``seed``.
+    checkpoints : ndarray of int, shape (n_checkpoints,)
+    errors : ndarray, shape (n_alphas, n_checkpoints) or (n_alphas, n_seeds, n_checkpoints)
+        Mean absolute error at each checkpoint of each run.
+    synapse_0 : ndarray, shape (n_alphas, [n_seeds,] n_in, hidden)
+    synapse_1 : ndarray, shape (n_alphas, [n_seeds,] hidden, n_out)
+    status : ndarray of int, shape (n_alphas,) or (n_alphas, n_seeds)
+        0 finished, 2 diverged, per run.
+    success : bool
+        True if no run diverged.
+    message : str
+    errors_mean, errors_std, errors_min, errors_max, errors_median : ndarray
+        Only with ``seeds``: the error curves summarised across seeds, each of shape
+        (n_alphas, n_checkpoints).
+    """
+
+    def plot(self, ax=None, **kwargs):
+        """Plot every alpha's error curve; see :func:`fastgd.plot.plot_error_curves`."""
+        return _call("fastgd.plot", "plot_error_curves", self, ax=ax, **kwargs)
+
+    def table(self) -> str:
+        """The notebook's printout: the error every ``log_every`` steps, for every alpha."""
+        return _call("fastgd.report", "format_table", self)
+
+
+class DescentResult(Result):
+    """The result of :func:`fastgd.minimize`, with ``scipy.optimize.OptimizeResult``'s fields.
+
+    Attributes
+    ----------
+    x : ndarray, shape (n,)
+        The last iterate.
+    fun : float
+        ``fun(x)``.
+    jac : ndarray, shape (n,)
+        The gradient at ``x`` (analytic, or estimated the same way as during the descent).
+    nit : int
+        Updates made.
+    nfev : int
+        Evaluations of ``fun`` (finite differences included).
+    njev : int
+        Evaluations of an analytic gradient.
+    success : bool
+        True when the run stopped because every coordinate moved less than ``tol``.
+    status : int
+        0 converged, 1 max_iter reached, 2 diverged, 3 finite-difference step lost
+        (see :mod:`fastgd.status`).
+    message : str
+        What ``status`` means.
+    path : ndarray, shape (nit + 1, n)
+        The iterates: ``path[0]`` is ``x0``, ``path[k + 1]`` the point after update k
+        (only with ``record_path=True``).
+    """
+
+    def plot(self, fun=None, ax=None, **kwargs):
+        """Plot the descent path; see :func:`fastgd.plot.plot_descent`."""
+        return _call("fastgd.plot", "plot_descent", self, fun, ax=ax, **kwargs)
