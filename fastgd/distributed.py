@@ -1,11 +1,15 @@
-"""Sweeps on a Dask cluster: ``sweep_xor(..., client=client)``.
+"""Sweeps and maps on a Dask cluster: ``sweep_xor(..., client=client)``.
 
 The runs are split into chunks of whole blocks exactly as on one machine
 (:func:`fastgd.runner.plan_chunks`), and each chunk is a chain of Dask tasks, one per segment
-of steps, each calling the plain module-level function :func:`fastgd.runner.advance_chunk`.
-Dask pickles that function by reference, so every worker imports fastgd and loads the
-compiled kernels from its own on-disk cache instead of receiving (and recompiling) a pickled
-dispatcher.
+of steps, each calling a plain module-level function (:func:`fastgd.runner.start_chunk`, then
+:func:`fastgd.runner.advance_chunk`). Dask pickles those by reference, so every worker imports
+fastgd and loads the compiled kernels from its own on-disk cache instead of receiving (and
+recompiling) a pickled dispatcher. A task carries only its chunk's runs
+(:meth:`~fastgd.runner.TrainingJob.part`).
+
+The chains are built as they go, a couple of segments ahead of the one running: a job of
+10**15 steps never holds more than a few tasks per chunk in the scheduler.
 
 Threads: a task is one single-threaded, GIL-free kernel call, so a worker started with
 ``--nthreads k`` runs exactly k tasks at once, one per thread: workers never oversubscribe
@@ -20,15 +24,26 @@ default) fails the sweep with Dask's ``KilledWorker``.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 
-import numpy as np
+from fastgd.runner import (
+    Outcome,
+    TrainingJob,
+    _Collector,
+    advance_chunk,
+    choose_lanes,
+    plan_chunks,
+    segment_bounds,
+    start_chunk,
+)
 
-from fastgd.runner import advance_chunk, choose_lanes, plan_chunks, segment_bounds, start_chunk
-
-#: Work per Dask task, in run-steps: ~1 s on one core, so a cancelled sweep stops within ~1 s
-#: while the per-task overhead (~1 ms) stays negligible.
-DASK_SEGMENT_RUN_STEPS = 30_000_000
+#: Work per Dask task, in steps of the notebook's network: ~1 s on one core, so a cancelled
+#: sweep stops within ~1 s while the per-task overhead (~3 ms) stays negligible.
+DASK_SEGMENT_WORK = 30_000_000
+#: Segments of a chunk submitted ahead of the one running, so a worker never waits for the
+#: client to submit the next one.
+SEGMENTS_AHEAD = 2
 
 
 def _require_distributed():
@@ -54,64 +69,67 @@ def check_client(client) -> int:
     return threads
 
 
-def run_dask(
-    client,
-    X: np.ndarray,
-    y: np.ndarray,
-    alphas: np.ndarray,
-    w0_init: np.ndarray,
-    w1_init: np.ndarray,
-    steps: int,
-    log_every: int,
-    on_progress: Callable[[int], None] | None = None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Train every run on the cluster behind ``client``; returns ``(errors, w0, w1)``.
+class _Chain:
+    """One chunk's tasks: start, then one per segment, each taking the previous one's state."""
 
-    Same arguments and results as :func:`fastgd.runner.run_local`. On Ctrl-C (or any error)
-    the sweep's tasks are cancelled before the exception propagates: the workers finish the
-    segment they are running (about a second of work) and start nothing more.
+    def __init__(self, client, job: TrainingJob, start: int, stop: int, lanes: int):
+        self.client, self.start, self.stop, self.lanes = client, start, stop, lanes
+        # Everything a task needs travels inside the task (X, y and a chunk's runs are small):
+        # data scattered to a worker would be lost with it, while a task can always be rerun.
+        self.job = job.part(start, stop)
+        self.segments = segment_bounds(self.job, stop - start, DASK_SEGMENT_WORK)
+        self.last = client.submit(start_chunk, self.job, pure=False)
+        self.pending = deque([self.last])
+
+    def extend(self) -> list:
+        """Submit segments until SEGMENTS_AHEAD are pending; returns the new futures."""
+        new = []
+        while len(self.pending) < SEGMENTS_AHEAD:
+            segment = next(self.segments, None)
+            if segment is None:
+                break
+            first, last = segment
+            self.last = self.client.submit(
+                advance_chunk, self.job, self.last, first, last, self.lanes, pure=False
+            )
+            self.pending.append(self.last)
+            new.append(self.last)
+        return new
+
+
+def run_dask(client, job: TrainingJob, on_progress: Callable[[int], None] | None = None) -> Outcome:
+    """Train every run of ``job`` on the cluster behind ``client``.
+
+    Same results as :func:`fastgd.runner.run_local`. On Ctrl-C (or any error) the job's tasks
+    are cancelled before the exception propagates: the workers finish the segment they are
+    running (about a second of work) and start nothing more.
     """
     distributed = _require_distributed()
     threads = check_client(client)
-    n_runs = alphas.shape[0]
-    lanes = choose_lanes(n_runs, threads)
-    chunks = plan_chunks(n_runs, lanes, threads)
-    # Everything a task needs travels inside the task (X, y and a chunk's alphas are small):
-    # data scattered to a worker would be lost with it, while a task can always be rerun.
-    futures = []
-    for start, stop in chunks:
-        part = slice(start, stop)
-        # A chunk is a chain of tasks, one per segment of steps, so that cancelling the sweep
-        # stops every worker within one segment (Dask cannot interrupt a running task).
-        state = client.submit(
-            start_chunk, w0_init[part], w1_init[part], steps, log_every, pure=False
-        )
-        for first, last in segment_bounds(stop - start, steps, DASK_SEGMENT_RUN_STEPS):
-            state = client.submit(
-                advance_chunk,
-                X,
-                y,
-                alphas[part],
-                state,
-                first,
-                last,
-                log_every,
-                lanes,
-                pure=False,
-            )
-        futures.append(state)
-    sizes = {
-        future.key: stop - start for future, (start, stop) in zip(futures, chunks, strict=True)
-    }
+    lanes = choose_lanes(job.n_runs, threads)
+    collector = _Collector(job)
+    chains, owner = [], {}
+    completed = distributed.as_completed()
     try:
-        for future in distributed.as_completed(futures):
+        for start, stop in plan_chunks(job, lanes, threads):
+            chain = _Chain(client, job, start, stop, lanes)
+            chains.append(chain)
+            for future in [chain.last, *chain.extend()]:
+                owner[future.key] = chain
+                completed.add(future)
+        for future in completed:
             if future.status == "error":
                 future.result()  # raises the task's exception here
-            if on_progress is not None:
-                on_progress(sizes[future.key])
-        parts = client.gather(futures)
+            chain = owner.pop(future.key)
+            chain.pending.popleft()
+            for new in chain.extend():
+                owner[new.key] = chain
+                completed.add(new)
+            if not chain.pending:  # the chain's last segment: its state is the chunk's result
+                collector.store(chain.start, chain.stop, future.result())
+                if on_progress is not None:
+                    on_progress(chain.stop - chain.start)
     except BaseException:
-        client.cancel(futures)
+        client.cancel([future for chain in chains for future in chain.pending])
         raise
-    errors, w0_final, w1_final = (np.concatenate(arrays) for arrays in zip(*parts, strict=True))
-    return errors, w0_final, w1_final
+    return collector.outcome()

@@ -54,22 +54,32 @@ class Result(dict):
 
 
 class XorResult(Result):
-    """One training run of the XOR network.
+    """One training run of the XOR network (or of a variant: see :mod:`fastgd.network`).
 
     Attributes
     ----------
     alpha : float
-        The learning rate.
+        The learning rate (of the hidden layer).
+    alpha_output : float
+        The output layer's learning rate (``alpha`` unless given).
     checkpoints : ndarray of int, shape (n_checkpoints,)
         The steps at which the error was recorded (0, log_every, ...).
     errors : ndarray, shape (n_checkpoints,)
         Mean absolute error of the network's output at each checkpoint, before that step's update.
+    curve_steps : ndarray of int, shape (n_curve,)
+        The steps of the fine error record (about 600 points; every checkpoint among them when
+        ``log_every`` allows), which the plots draw.
+    curve_errors : ndarray, shape (n_curve,)
+        Mean absolute error at each of ``curve_steps``.
     synapse_0 : ndarray, shape (n_in, hidden)
-        Final input-to-hidden weights.
+        Final input-to-hidden weights (for a diverged run: the weights when it diverged).
     synapse_1 : ndarray, shape (hidden, n_out)
         Final hidden-to-output weights.
+    diverged_at : int
+        The first step whose error or updated weights were not finite, or -1. A diverged run
+        stops there: its later errors are NaN.
     success : bool
-        False if the run diverged (a non-finite error or weight).
+        False if the run diverged.
     status : int
         0 finished, 2 diverged.
     message : str
@@ -87,13 +97,20 @@ class SweepResult(Result):
     Attributes
     ----------
     alphas : ndarray, shape (n_alphas,)
+    alphas_output : ndarray, shape (n_alphas,)
+        The output layer's learning rate of each run (``alphas`` unless given).
     seeds : ndarray of int, shape (n_seeds,) or None
         The seeds, when the sweep was asked for several (``seeds=``); None for a single ``seed``.
     checkpoints : ndarray of int, shape (n_checkpoints,)
     errors : ndarray, shape (n_alphas, n_checkpoints) or (n_alphas, n_seeds, n_checkpoints)
         Mean absolute error at each checkpoint of each run.
+    curve_steps : ndarray of int, shape (n_curve,)
+    curve_errors : ndarray, shape (n_alphas, [n_seeds,] n_curve)
+        The fine error record the plots draw (see :class:`XorResult`).
     synapse_0 : ndarray, shape (n_alphas, [n_seeds,] n_in, hidden)
     synapse_1 : ndarray, shape (n_alphas, [n_seeds,] hidden, n_out)
+    diverged_at : ndarray of int, shape (n_alphas,) or (n_alphas, n_seeds)
+        Per run: the first non-finite step, or -1.
     status : ndarray of int, shape (n_alphas,) or (n_alphas, n_seeds)
         0 finished, 2 diverged, per run.
     success : bool
@@ -111,6 +128,35 @@ class SweepResult(Result):
     def table(self) -> str:
         """The notebook's printout: the error every ``log_every`` steps, for every alpha."""
         return _call("fastgd.report", "format_table", self)
+
+
+class MapResult(Result):
+    """A trainability map: final error, status and convergence over a grid of learning rates.
+
+    Attributes
+    ----------
+    alpha_hidden : ndarray, shape (n_h,)
+        The hidden layer's learning rates (the map's rows).
+    alpha_output : ndarray, shape (n_o,)
+        The output layer's learning rates (the map's columns).
+    final_error : ndarray, shape (n_h, n_o)
+        Mean absolute error after ``steps`` updates (NaN for a run that diverged before).
+    status : ndarray of int, shape (n_h, n_o)
+        0 finished, 2 diverged (a non-finite error or weight).
+    diverged_at : ndarray of int, shape (n_h, n_o)
+        The first step whose error or updated weights were not finite ("escape time"), or -1.
+    measure : ndarray, shape (n_h, n_o)
+        Sohl-Dickstein's convergence measure (see :func:`fastgd.trainability_map`): negative
+        where training converged (minus the summed loss ratios), positive where it did not.
+    steps : int
+        Updates per run.
+    network : dict
+        The network options the map was computed with.
+    """
+
+    def plot(self, ax=None, **kwargs):
+        """Draw the map; see :func:`fastgd.plot.plot_map`."""
+        return _call("fastgd.plot", "plot_map", self, ax=ax, **kwargs)
 
 
 class DescentResult(Result):

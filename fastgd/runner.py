@@ -1,21 +1,25 @@
-"""Run many independent XOR training runs: blocks, chunks, threads, progress, Ctrl-C.
+"""Run many independent training runs: jobs, blocks, chunks, threads, segments, progress, Ctrl-C.
 
-The kernels in :mod:`fastgd.kernels.xor` train a *block* of runs in SIMD lanes and release the
-GIL. This module decides the block width (lanes), groups blocks into *chunks* of bounded work,
-runs the chunks on a pool of threads, and runs each chunk in *segments* of steps, so that
+The kernels in :mod:`fastgd.kernels.network` train a *block* of runs in SIMD lanes and release
+the GIL. This module describes the runs (:class:`TrainingJob`), decides the block width
+(lanes), groups blocks into *chunks* of bounded work and memory, runs the chunks on a pool of
+threads, and runs each chunk in *segments* of steps, generated as they are needed, so that
 
 * all cores are busy (one thread per core, each running its own chunks);
 * a progress bar advances as chunks finish, and Ctrl-C is honoured between segments (each a
   fraction of a second of work) instead of after one long kernel call;
+* memory is bounded by what is recorded (checkpoints, curves, final weights) plus a fixed
+  amount per chunk in flight, whatever ``steps`` is;
 * the Python overhead per segment (~50 us) is negligible next to its work.
 
 Threads rather than ``prange``: the kernels are specialised on the problem's shapes through a
-tuple argument (see :mod:`fastgd.kernels.xor`), which Numba's parallel loops cannot capture, and
-the thread pool needs no 15-second parallel compile. Each run's arithmetic does not depend on
-which chunk, block, lane or thread computes it, so results are identical for any ``workers``.
+tuple argument (see :mod:`fastgd.kernels.network`), which Numba's parallel loops cannot capture,
+and the thread pool needs no 15-second parallel compile. Each run's arithmetic does not depend
+on which chunk, block, lane or thread computes it, so results are identical for any ``workers``.
 
-:func:`train_chunk` is the unit of work, a plain module-level function: :mod:`fastgd.distributed`
-sends it to Dask workers, which import fastgd and use its on-disk kernel cache.
+:func:`start_chunk` and :func:`advance_chunk` are the units of work, plain module-level
+functions of plain data: :mod:`fastgd.distributed` sends them to Dask workers, which import
+fastgd and use its on-disk kernel cache.
 """
 
 from __future__ import annotations
@@ -23,21 +27,112 @@ from __future__ import annotations
 import math
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from typing import NamedTuple
 
 import numpy as np
 
-from fastgd.kernels.xor import dims_token, train_runs
+from fastgd.kernels.network import (
+    MEASURE_FIELDS,
+    Chunk,
+    Data,
+    Scales,
+    Schedule,
+    kernel_spec,
+    train_runs,
+    unrolled_size,
+)
+from fastgd.network import NetworkOptions, layer_scales, loss_scale
 
 #: Block widths compiled for. 1 for single runs; 4 fills one AVX2 register and lets a handful of
-#: runs spread over cores; 32 keeps enough independent sigmoids in flight to saturate the FPU
-#: (measured on a 2-core Zen 4: 65 M run-steps/s at 32 lanes vs 26 M at 4 lanes).
+#: runs spread over cores; 32 keeps enough independent sigmoids in flight to saturate the FPU.
 LANE_CHOICES = (1, 4, 32)
 #: Chunks per worker thread: enough to balance the load and move a progress bar.
 CHUNKS_PER_WORKER = 4
-#: Work between two looks at the stop flag, in run-steps: ~0.1 s on one core.
-SEGMENT_RUN_STEPS = 3_000_000
+#: Work between two looks at the stop flag, in steps of the notebook's network: ~0.1 s on a core.
+SEGMENT_WORK = 3_000_000
+#: A chunk's state (weights, records) stays under this, so that chunks in flight stay small.
+CHUNK_BYTES = 64 * 2**20
+#: The notebook's network's size in :func:`~fastgd.kernels.network.unrolled_size` units: the
+#: unit of work of SEGMENT_WORK.
+_NOTEBOOK_STEP = unrolled_size(4, 3, 4, 1)
+
+
+class TrainingJob(NamedTuple):
+    """Everything that defines a set of independent training runs.
+
+    Run ``r`` trains from initial weights ``w0_inits[init_index[r]]``, ``w1_inits[...]`` with
+    learning rates ``alpha_hidden[r]``, ``alpha_output[r]``. It records the mean |error| every
+    ``log_every`` steps, the fine curve every ``curve_every`` steps (0: none), the convergence
+    measure of the losses of steps ``0 .. measure_steps - 1`` (0: none), its divergence step,
+    and (if ``keep_weights``) its final weights.
+    """
+
+    X: np.ndarray
+    y: np.ndarray
+    alpha_hidden: np.ndarray
+    alpha_output: np.ndarray
+    w0_inits: np.ndarray
+    w1_inits: np.ndarray
+    init_index: np.ndarray
+    options: NetworkOptions
+    steps: int
+    log_every: int
+    curve_every: int = 0
+    measure_steps: int = 0
+    keep_weights: bool = True
+
+    @property
+    def n_runs(self) -> int:
+        return self.alpha_hidden.shape[0]
+
+    @property
+    def n_checkpoints(self) -> int:
+        return math.ceil(self.steps / self.log_every)
+
+    @property
+    def n_curve(self) -> int:
+        return math.ceil(self.steps / self.curve_every) if self.curve_every else 0
+
+    def part(self, start: int, stop: int) -> TrainingJob:
+        """The job of runs ``start:stop``, carrying only the initial weights they use."""
+        used, index = np.unique(self.init_index[start:stop], return_inverse=True)
+        return self._replace(
+            alpha_hidden=self.alpha_hidden[start:stop],
+            alpha_output=self.alpha_output[start:stop],
+            w0_inits=self.w0_inits[used],
+            w1_inits=self.w1_inits[used],
+            init_index=index.astype(np.int64),
+        )
+
+    def bytes_per_run(self) -> int:
+        """Memory a run's state and records take (weights, checkpoints, curve, measure)."""
+        weights = self.w0_inits[0].size + self.w1_inits[0].size
+        return 8 * (weights + self.n_checkpoints + self.n_curve + MEASURE_FIELDS + 1)
+
+    def output_bytes(self) -> int:
+        """Memory the job's results take, all runs together."""
+        weights = self.w0_inits[0].size + self.w1_inits[0].size if self.keep_weights else 0
+        per_run = weights + self.n_checkpoints + self.n_curve + MEASURE_FIELDS + 1
+        return 8 * per_run * self.n_runs
+
+    def work_per_run_step(self) -> float:
+        """A run-step of this network in units of the notebook's (SEGMENT_WORK's unit)."""
+        n_samples, n_in = self.X.shape
+        hidden, n_out = self.w1_inits.shape[1:]
+        return unrolled_size(n_samples, n_in, hidden, n_out) / _NOTEBOOK_STEP
+
+
+class Outcome(NamedTuple):
+    """What a job's runs recorded, one row per run (``w0``, ``w1`` None without keep_weights)."""
+
+    errors: np.ndarray
+    curve: np.ndarray
+    w0: np.ndarray | None
+    w1: np.ndarray | None
+    diverged_at: np.ndarray
+    measure: np.ndarray
 
 
 def default_workers() -> int:
@@ -59,96 +154,134 @@ def choose_lanes(n_runs: int, workers: int) -> int:
     return LANE_CHOICES[-1]
 
 
-def plan_chunks(n_runs: int, lanes: int, workers: int) -> list[tuple[int, int]]:
-    """Split ``range(n_runs)`` into ``(start, stop)`` chunks of whole blocks.
+def plan_chunks(job: TrainingJob, lanes: int, workers: int) -> list[tuple[int, int]]:
+    """Split the runs into ``(start, stop)`` chunks of whole blocks.
 
     There are about four chunks per worker, so that the threads stay evenly loaded to the end
-    and a progress bar moves; a chunk is never smaller than one block.
+    and a progress bar moves, and more if a chunk's state would exceed CHUNK_BYTES; a chunk is
+    never smaller than one block.
     """
+    n_runs = job.n_runs
     n_blocks = math.ceil(n_runs / lanes)
     blocks_per_chunk = max(1, math.ceil(n_blocks / (CHUNKS_PER_WORKER * workers)))
-    size = blocks_per_chunk * lanes
+    blocks_that_fit = max(1, CHUNK_BYTES // (job.bytes_per_run() * lanes))
+    size = min(blocks_per_chunk, blocks_that_fit) * lanes
     return [(start, min(start + size, n_runs)) for start in range(0, n_runs, size)]
 
 
-def segment_bounds(n_runs: int, steps: int, run_steps: int = 0) -> list[tuple[int, int]]:
-    """Split ``range(steps)`` into segments of about ``run_steps`` run-steps for ``n_runs`` runs.
+def segment_bounds(job: TrainingJob, n_runs: int, work: float = 0) -> Iterator[tuple[int, int]]:
+    """Consecutive ``(first, stop)`` step ranges of about ``work`` units each for ``n_runs`` runs.
 
-    ``run_steps`` defaults to :data:`SEGMENT_RUN_STEPS`. Between segments a sweep can notice
-    Ctrl-C; the weights carry the whole state, so the split does not change any number.
+    ``work`` defaults to SEGMENT_WORK. Generated as they are used, so a run of 10**15 steps
+    costs no memory up front. Between segments a sweep can notice Ctrl-C; the runs' state
+    carries everything, so the split does not change any number.
     """
-    seg = max(1, (run_steps or SEGMENT_RUN_STEPS) // max(1, n_runs))
-    return [(first, min(first + seg, steps)) for first in range(0, steps, seg)]
+    per_step = max(1.0, n_runs * job.work_per_run_step())
+    length = max(1, int((work or SEGMENT_WORK) // per_step))
+    for first in range(0, job.steps, length):
+        yield first, min(first + length, job.steps)
 
 
-def start_chunk(w0_init, w1_init, steps, log_every):
-    """The state of a chunk before step 0: ``(errors, w0, w1)``; errors not yet recorded are NaN."""
-    errors = np.full((w0_init.shape[0], math.ceil(steps / log_every)), np.nan)
-    w0 = np.array(w0_init, dtype=np.float64, order="C")
-    w1 = np.array(w1_init, dtype=np.float64, order="C")
-    return errors, w0, w1
+def start_chunk(job: TrainingJob) -> Chunk:
+    """The state of a job's runs before step 0; records not yet made are NaN."""
+    n = job.n_runs
+    return Chunk(
+        alpha_hidden=np.ascontiguousarray(job.alpha_hidden, dtype=np.float64),
+        alpha_output=np.ascontiguousarray(job.alpha_output, dtype=np.float64),
+        w0=np.ascontiguousarray(job.w0_inits[job.init_index], dtype=np.float64),
+        w1=np.ascontiguousarray(job.w1_inits[job.init_index], dtype=np.float64),
+        errors=np.full((n, job.n_checkpoints), np.nan),
+        curve=np.full((n, job.n_curve), np.nan),
+        diverged_at=np.full(n, -1, dtype=np.int64),
+        measure=np.zeros((n, MEASURE_FIELDS)),
+    )
 
 
-def advance_chunk(X, y, alphas, state, first, stop, log_every, lanes, in_place=False):
+def advance_chunk(
+    job: TrainingJob, state: Chunk, first: int, stop: int, lanes: int, in_place: bool = False
+) -> Chunk:
     """Train a chunk's runs over steps ``first:stop`` from ``state``; returns the new state.
 
-    ``state`` is ``(errors, w0, w1)`` as returned by :func:`start_chunk` or by this function.
-    It is copied first unless ``in_place`` (Dask may hand the same state to a retried task).
+    ``state`` is as returned by :func:`start_chunk` or by this function. It is copied first
+    unless ``in_place`` (Dask may hand the same state to a retried task).
     """
-    errors, w0, w1 = state if in_place else tuple(a.copy() for a in state)
-    dims = dims_token(X.shape[0], X.shape[1], w0.shape[2], w1.shape[2], lanes)
-    train_runs(X, y, alphas, w0, w1, first, stop, log_every, dims, errors)
-    return errors, w0, w1
-
-
-def train_chunk(X, y, alphas, w0_init, w1_init, steps, log_every, lanes, stop_event=None):
-    """Train one chunk of runs on the calling thread; returns ``(errors, w0, w1)``.
-
-    Parameters are as :func:`fastgd.kernels.xor.train_runs`, with ``lanes`` the block width.
-    If ``stop_event`` (a ``threading.Event``) is set, the chunk stops at the next segment
-    boundary and returns None.
-    """
-    state = start_chunk(w0_init, w1_init, steps, log_every)
-    for first, stop in segment_bounds(alphas.shape[0], steps):
-        if stop_event is not None and stop_event.is_set():
-            return None
-        state = advance_chunk(X, y, alphas, state, first, stop, log_every, lanes, in_place=True)
+    if not in_place:
+        state = Chunk(*(array.copy() for array in state))
+    n_samples, n_in = job.X.shape
+    hidden, n_out = job.w1_inits.shape[1:]
+    spec = kernel_spec(
+        n_samples, n_in, hidden, n_out, lanes, job.options.codes(), job.measure_steps > 0
+    )
+    scales = Scales(
+        *layer_scales(job.options, n_in, hidden), loss_scale(job.options, n_samples, n_out)
+    )
+    schedule = Schedule(first, stop, job.log_every, job.curve_every, job.measure_steps)
+    train_runs(Data(job.X.ravel(), job.y.ravel()), state, schedule, scales, spec)
     return state
 
 
+def train_chunk(job: TrainingJob, lanes: int, stop_event=None) -> Chunk | None:
+    """Train all of a (chunk) job's runs on the calling thread; returns the final state.
+
+    If ``stop_event`` (a ``threading.Event``) is set, the chunk stops at the next segment
+    boundary and returns None.
+    """
+    state = start_chunk(job)
+    for first, stop in segment_bounds(job, job.n_runs):
+        if stop_event is not None and stop_event.is_set():
+            return None
+        state = advance_chunk(job, state, first, stop, lanes, in_place=True)
+    return state
+
+
+class _Collector:
+    """The job's outcome arrays, filled chunk by chunk."""
+
+    def __init__(self, job: TrainingJob):
+        n = job.n_runs
+        self.keep_weights = job.keep_weights
+        self.errors = np.empty((n, job.n_checkpoints))
+        self.curve = np.empty((n, job.n_curve))
+        self.diverged_at = np.empty(n, dtype=np.int64)
+        self.measure = np.empty((n, MEASURE_FIELDS))
+        self.w0 = np.empty((n, *job.w0_inits.shape[1:])) if job.keep_weights else None
+        self.w1 = np.empty((n, *job.w1_inits.shape[1:])) if job.keep_weights else None
+
+    def store(self, start: int, stop: int, state: Chunk) -> None:
+        part = slice(start, stop)
+        self.errors[part] = state.errors
+        self.curve[part] = state.curve
+        self.diverged_at[part] = state.diverged_at
+        self.measure[part] = state.measure
+        if self.keep_weights:
+            self.w0[part] = state.w0
+            self.w1[part] = state.w1
+
+    def outcome(self) -> Outcome:
+        return Outcome(self.errors, self.curve, self.w0, self.w1, self.diverged_at, self.measure)
+
+
 def run_local(
-    X: np.ndarray,
-    y: np.ndarray,
-    alphas: np.ndarray,
-    w0_init: np.ndarray,
-    w1_init: np.ndarray,
-    steps: int,
-    log_every: int,
+    job: TrainingJob,
     workers: int | None = None,
     on_progress: Callable[[int], None] | None = None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Train every run on this machine's cores; returns ``(errors, w0_final, w1_final)``.
+) -> Outcome:
+    """Train every run of ``job`` on this machine's cores.
 
     ``on_progress(n)`` is called from the calling thread each time ``n`` more runs finish.
     On Ctrl-C the chunks not started are dropped and the running ones stop at their next
     segment boundary (a fraction of a second), then ``KeyboardInterrupt`` propagates.
     """
     workers = default_workers() if workers is None else workers
-    n_runs = alphas.shape[0]
-    lanes = choose_lanes(n_runs, workers)
-    chunks = plan_chunks(n_runs, lanes, workers)
-    errors = np.empty((n_runs, math.ceil(steps / log_every)))
-    w0_out = np.empty_like(w0_init)
-    w1_out = np.empty_like(w1_init)
+    lanes = choose_lanes(job.n_runs, workers)
+    chunks = plan_chunks(job, lanes, workers)
+    collector = _Collector(job)
     stop_event = threading.Event()
 
     def work(start: int, stop: int) -> int:
-        part = slice(start, stop)
-        trained = train_chunk(
-            X, y, alphas[part], w0_init[part], w1_init[part], steps, log_every, lanes, stop_event
-        )
+        trained = train_chunk(job.part(start, stop), lanes, stop_event)
         if trained is not None:
-            errors[part], w0_out[part], w1_out[part] = trained
+            collector.store(start, stop, trained)
         return stop - start
 
     if len(chunks) == 1 or workers == 1:  # no pool needed: stay on the calling thread
@@ -156,7 +289,7 @@ def run_local(
             done = work(start, stop)
             if on_progress is not None:
                 on_progress(done)
-        return errors, w0_out, w1_out
+        return collector.outcome()
 
     pool = ThreadPoolExecutor(max_workers=min(workers, len(chunks)), thread_name_prefix="fastgd")
     try:
@@ -172,4 +305,4 @@ def run_local(
         raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
-    return errors, w0_out, w1_out
+    return collector.outcome()

@@ -1,8 +1,8 @@
-"""Train the seed notebook's XOR network, compiled: :func:`train_xor` and :func:`sweep_xor`.
+"""The notebook's network and its variants, compiled: :func:`train_xor` and :func:`sweep_xor`.
 
 Same signatures and results as :mod:`fastgd.reference.xor`; the training loop runs in the Numba
-kernels of :mod:`fastgd.kernels.xor`, on every core (:mod:`fastgd.runner`) or on a Dask cluster
-(:mod:`fastgd.distributed`).
+kernels of :mod:`fastgd.kernels.network`, on every core (:mod:`fastgd.runner`), on a Dask
+cluster (:mod:`fastgd.distributed`) or on a GPU (:mod:`fastgd.gpu`).
 """
 
 from __future__ import annotations
@@ -12,22 +12,63 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from fastgd._progress import progress_bar
-from fastgd._validation import positive_int
-from fastgd._xor_setup import (
+from fastgd._training_setup import (
+    RunPlan,
     SweepResult,
     XorResult,
     check_alpha,
     check_alphas,
-    check_run_args,
-    check_seeds,
-    checkpoint_steps,
-    initial_weights,
+    check_output_fits,
     make_sweep_result,
     make_train_result,
-    seed_value,
-    xor_data,
+    plan_runs,
 )
-from fastgd.runner import run_local, train_chunk
+from fastgd._validation import positive_int
+from fastgd.runner import Outcome, TrainingJob, run_local, train_chunk
+
+#: Where a sweep can run: this machine's CPU cores, or an NVIDIA GPU (``fastgd[cuda]``).
+DEVICES = ("cpu", "cuda")
+
+
+def check_device(device: object) -> str:
+    if not isinstance(device, str) or device not in DEVICES:
+        raise ValueError(f"device must be one of {DEVICES}, got {device!r}")
+    return device
+
+
+def training_job(plan: RunPlan, **records) -> TrainingJob:
+    """The runner's description of a plan's runs."""
+    alpha_hidden, alpha_output = plan.run_alphas
+    return TrainingJob(
+        X=plan.X,
+        y=plan.y,
+        alpha_hidden=alpha_hidden,
+        alpha_output=alpha_output,
+        w0_inits=plan.w0_inits,
+        w1_inits=plan.w1_inits,
+        init_index=plan.init_index,
+        options=plan.options,
+        steps=plan.steps,
+        log_every=plan.log_every,
+        **records,
+    )
+
+
+def run_job(
+    job: TrainingJob, *, workers=None, client=None, device="cpu", progress=False
+) -> Outcome:
+    """Run a job locally, on Dask or on a GPU, with a progress bar or callback."""
+    if device == "cuda":
+        from fastgd.gpu import run_cuda
+
+        with progress_bar(job.n_runs, progress) as advance:
+            return run_cuda(job, advance)
+    with progress_bar(job.n_runs, progress) as advance:
+        if client is None:
+            return run_local(job, workers, advance)
+        from fastgd.distributed import run_dask
+
+        return run_dask(client, job, advance)
 
 
 def train_xor(
@@ -38,16 +79,24 @@ def train_xor(
     X: np.ndarray | None = None,
     y: np.ndarray | None = None,
     hidden: int = 4,
+    *,
+    alpha_output: float | None = None,
+    hidden_activation: str = "sigmoid",
+    output_activation: str = "sigmoid",
+    loss: str = "notebook",
+    parameterization: str = "standard",
+    initial_weights: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> XorResult:
-    """Train the notebook's sigmoid network by full-batch gradient descent.
+    """Train the notebook's network (or a variant) by full-batch gradient descent.
 
-    The network is ``X -> sigmoid(X @ synapse_0) -> sigmoid(. @ synapse_1)``, trained on the mean
-    squared error's backprop exactly as the seed notebook does, for ``steps`` updates.
+    By default the network is ``X -> sigmoid(X @ synapse_0) -> sigmoid(. @ synapse_1)``,
+    trained for ``steps`` updates exactly as the seed notebook trains it.
 
     Parameters
     ----------
     alpha : float
-        Learning rate, finite and > 0.
+        Learning rate (of the hidden layer, and of the output layer unless ``alpha_output``),
+        finite and > 0.
     steps : int, default 60_000
         Number of gradient steps.
     seed : int, default 1
@@ -61,12 +110,25 @@ def train_xor(
         Targets; default the XOR targets.
     hidden : int, default 4
         Hidden units.
+    alpha_output : float, optional
+        Learning rate of the output layer's weights; default ``alpha``.
+    hidden_activation, output_activation : {"sigmoid", "tanh", "linear"}, default "sigmoid"
+    loss : {"notebook", "mse"}, default "notebook"
+        The notebook's update (error x derivative) or the exact gradient of the mean squared
+        error over samples and outputs.
+    parameterization : {"standard", "mean-field"}, default "standard"
+        Mean-field scales the hidden pre-activation by ``gain/sqrt(n_in)`` (gain ``sqrt(2)``
+        for tanh) and the output's by ``1/sqrt(hidden)``; see :mod:`fastgd.network`.
+    initial_weights : (w0, w1), optional
+        Starting weights of shapes ``(n_in, hidden)`` and ``(hidden, n_out)`` instead of the
+        seeded uniform ones (``seed`` is then unused).
 
     Returns
     -------
     XorResult
-        ``alpha``, ``checkpoints``, ``errors``, ``synapse_0``, ``synapse_1``, ``success``,
-        ``status``, ``message``.
+        ``alpha``, ``alpha_output``, ``checkpoints``, ``errors``, ``curve_steps``,
+        ``curve_errors`` (the fine record the plots draw), ``synapse_0``, ``synapse_1``,
+        ``diverged_at``, ``success``, ``status``, ``message``.
 
     Examples
     --------
@@ -75,15 +137,29 @@ def train_xor(
     >>> bool(res.errors[-1] < 0.01)
     True
     """
-    alpha = check_alpha(alpha)
-    steps, log_every, hidden = check_run_args(steps, log_every, hidden)
-    X, y = xor_data(X, y)
-    w0, w1 = initial_weights(seed_value(seed), X.shape[1], hidden, y.shape[1])
-    errors, w0_final, w1_final = train_chunk(
-        X, y, np.array([alpha]), w0[None], w1[None], steps, log_every, lanes=1
+    alphas = np.array([check_alpha(alpha)])
+    alphas_output = None if alpha_output is None else [check_alpha(alpha_output, "alpha_output")]
+    plan = plan_runs(
+        alphas,
+        alphas_output,
+        steps,
+        seed,
+        log_every,
+        X,
+        y,
+        hidden,
+        initial_weights=initial_weights,
+        hidden_activation=hidden_activation,
+        output_activation=output_activation,
+        loss=loss,
+        parameterization=parameterization,
+        per_run_initial_weights=False,
     )
+    check_output_fits(plan, 1)
+    job = training_job(plan, curve_every=plan.curve_every)
+    state = train_chunk(job, lanes=1)
     return make_train_result(
-        alpha, checkpoint_steps(steps, log_every), errors[0], w0_final[0], w1_final[0]
+        plan, state.errors[0], state.curve[0], state.w0[0], state.w1[0], state.diverged_at[0]
     )
 
 
@@ -96,10 +172,17 @@ def sweep_xor(
     y: np.ndarray | None = None,
     hidden: int = 4,
     *,
+    alphas_output: Sequence[float] | np.ndarray | None = None,
     seeds: Sequence[int] | None = None,
+    hidden_activation: str = "sigmoid",
+    output_activation: str = "sigmoid",
+    loss: str = "notebook",
+    parameterization: str = "standard",
+    initial_weights: tuple[np.ndarray, np.ndarray] | None = None,
     workers: int | None = None,
     client=None,
     progress: bool | Callable[[int], None] = False,
+    device: str = "cpu",
 ) -> SweepResult:
     """Train the notebook's network for every learning rate (and seed), in parallel.
 
@@ -112,10 +195,18 @@ def sweep_xor(
         Learning rates, finite and > 0.
     steps, seed, log_every, X, y, hidden
         As in :func:`train_xor`.
+    alphas_output : sequence of float, optional
+        The output layer's learning rate of each run, paired with ``alphas`` (same length);
+        default the same as ``alphas``.
     seeds : sequence of int, optional
         Several distinct seeds: every alpha is trained from every seed's initial weights, and
         the results get a seed axis after the alpha axis. When omitted, the single ``seed`` is
         used and there is no seed axis.
+    hidden_activation, output_activation, loss, parameterization
+        As in :func:`train_xor`.
+    initial_weights : (w0, w1), optional
+        Starting weights instead of seeded ones: shapes ``(n_in, hidden)``, ``(hidden, n_out)``
+        for every run, or with a leading axis of length ``len(alphas)``, one per run.
     workers : int, optional
         Threads on this machine; default every CPU available to the process (or
         ``NUMBA_NUM_THREADS``). Ignored with ``client``.
@@ -124,47 +215,42 @@ def sweep_xor(
     progress : bool or callable, default False
         True draws a progress bar on stderr; a callable is called as ``progress(n)`` each time
         ``n`` more runs have finished (from the calling thread).
+    device : {"cpu", "cuda"}, default "cpu"
+        ``"cuda"`` trains on an NVIDIA GPU (``pip install 'fastgd[cuda]'``; see docs/gpu.md).
 
     Returns
     -------
     SweepResult
-        ``alphas``, ``seeds``, ``checkpoints``, ``errors`` (n_alphas, [n_seeds,] n_checkpoints),
-        ``synapse_0`` (n_alphas, [n_seeds,] n_in, hidden), ``synapse_1`` (n_alphas, [n_seeds,]
-        hidden, n_out), ``status``, ``success``, ``message``, and, with ``seeds``, the
-        summaries across seeds ``errors_mean``, ``errors_std``, ``errors_min``, ``errors_max``.
+        ``alphas``, ``alphas_output``, ``seeds``, ``checkpoints``, ``errors`` (n_alphas,
+        [n_seeds,] n_checkpoints), ``curve_steps``, ``curve_errors``, ``synapse_0``
+        (n_alphas, [n_seeds,] n_in, hidden), ``synapse_1`` (n_alphas, [n_seeds,] hidden,
+        n_out), ``diverged_at``, ``status``, ``success``, ``message``, and, with ``seeds``, the
+        summaries across seeds ``errors_mean``, ``errors_std``, ``errors_min``, ``errors_max``,
+        ``errors_median``.
     """
     alphas = check_alphas(alphas)
-    steps, log_every, hidden = check_run_args(steps, log_every, hidden)
-    X, y = xor_data(X, y)
-    seed_list = [seed_value(seed)] if seeds is None else check_seeds(seeds)
+    plan = plan_runs(
+        alphas,
+        alphas_output,
+        steps,
+        seed,
+        log_every,
+        X,
+        y,
+        hidden,
+        seeds=seeds,
+        initial_weights=initial_weights,
+        hidden_activation=hidden_activation,
+        output_activation=output_activation,
+        loss=loss,
+        parameterization=parameterization,
+    )
+    device = check_device(device)
     if workers is not None:
         workers = positive_int(workers, "workers")
-
-    # Runs are alpha-major: run a * n_seeds + s is (alphas[a], seed_list[s]).
-    inits = [initial_weights(s, X.shape[1], hidden, y.shape[1]) for s in seed_list]
-    n_alphas, n_seeds = alphas.size, len(seed_list)
-    run_alphas = np.repeat(alphas, n_seeds)
-    w0_init = np.ascontiguousarray(np.tile(np.stack([w0 for w0, _ in inits]), (n_alphas, 1, 1)))
-    w1_init = np.ascontiguousarray(np.tile(np.stack([w1 for _, w1 in inits]), (n_alphas, 1, 1)))
-
-    with progress_bar(run_alphas.size, progress) as advance:
-        if client is None:
-            errors, w0_final, w1_final = run_local(
-                X, y, run_alphas, w0_init, w1_init, steps, log_every, workers, advance
-            )
-        else:
-            from fastgd.distributed import run_dask
-
-            errors, w0_final, w1_final = run_dask(
-                client, X, y, run_alphas, w0_init, w1_init, steps, log_every, advance
-            )
-
-    shape = (n_alphas, n_seeds) if seeds is not None else (n_alphas,)
+    check_output_fits(plan, plan.init_index.size)
+    job = training_job(plan, curve_every=plan.curve_every)
+    outcome = run_job(job, workers=workers, client=client, device=device, progress=progress)
     return make_sweep_result(
-        alphas,
-        None if seeds is None else seed_list,
-        checkpoint_steps(steps, log_every),
-        errors.reshape(shape + errors.shape[1:]),
-        w0_final.reshape(shape + w0_final.shape[1:]),
-        w1_final.reshape(shape + w1_final.shape[1:]),
+        plan, outcome.errors, outcome.curve, outcome.w0, outcome.w1, outcome.diverged_at
     )

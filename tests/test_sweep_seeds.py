@@ -67,7 +67,7 @@ def test_step_segments_do_not_change_results(monkeypatch):
     from fastgd import runner
 
     whole = fastgd.sweep_xor(ALPHAS, seeds=SEEDS, **SMALL)
-    monkeypatch.setattr(runner, "SEGMENT_RUN_STEPS", 7)  # 1-2 steps per segment
+    monkeypatch.setattr(runner, "SEGMENT_WORK", 7)  # 1-2 steps per segment
     split = fastgd.sweep_xor(ALPHAS, seeds=SEEDS, **SMALL)
     np.testing.assert_array_equal(whole.errors, split.errors)
     np.testing.assert_array_equal(whole.synapse_0, split.synapse_0)

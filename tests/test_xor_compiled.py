@@ -67,16 +67,28 @@ def test_parallel_sweep_equals_serial_for_any_thread_count(workers):
 
 
 def test_results_do_not_depend_on_block_width():
-    from fastgd._xor_setup import initial_weights
+    from fastgd._training_setup import seeded_weights
+    from fastgd.network import NOTEBOOK
     from fastgd.problems import XOR_X, XOR_Y
-    from fastgd.runner import LANE_CHOICES, train_chunk
+    from fastgd.runner import LANE_CHOICES, TrainingJob, train_chunk
 
     alphas = np.geomspace(1e-2, 1e2, 9)
-    w0, w1 = initial_weights(1, 3, 4, 1)
-    w0s, w1s = np.repeat(w0[None], 9, 0), np.repeat(w1[None], 9, 0)
-    outputs = [
-        train_chunk(XOR_X, XOR_Y, alphas, w0s, w1s, 500, 100, lanes) for lanes in LANE_CHOICES
-    ]
+    w0, w1 = seeded_weights(1, 3, 4, 1)
+    job = TrainingJob(
+        XOR_X,
+        XOR_Y,
+        alphas,
+        alphas[::-1].copy(),
+        w0[None],
+        w1[None],
+        np.zeros(9, dtype=np.int64),
+        NOTEBOOK,
+        steps=500,
+        log_every=100,
+        curve_every=10,
+        measure_steps=500,
+    )
+    outputs = [train_chunk(job, lanes) for lanes in (*LANE_CHOICES, 8)]
     for other in outputs[1:]:
         for got, expected in zip(other, outputs[0], strict=True):
             np.testing.assert_array_equal(got, expected)

@@ -13,9 +13,9 @@ from fastgd.reference import train_xor
 
 
 def test_initial_weights_are_the_notebooks_seeded_draws():
-    from fastgd._xor_setup import initial_weights
+    from fastgd._training_setup import seeded_weights
 
-    synapse_0, synapse_1 = initial_weights(1, 3, 4, 1)
+    synapse_0, synapse_1 = seeded_weights(1, 3, 4, 1)
     np.testing.assert_allclose(synapse_0, NOTEBOOK_SYNAPSE_0, atol=5e-9)
     np.testing.assert_allclose(synapse_1, NOTEBOOK_SYNAPSE_1, atol=5e-9)
 

@@ -1,56 +1,47 @@
-"""The notebook's XOR training loop in plain numpy: the reference the kernels are checked against.
+"""The notebook's XOR training in plain numpy: the reference the kernels are checked against.
 
-This is the seed notebook's algorithm line for line (``np.dot`` layers, sigmoid, full-batch
-backprop, ``synapse - alpha * gradient``), wrapped in the same signatures and results as
-:mod:`fastgd`'s compiled functions.
+:func:`train_xor` and :func:`sweep_xor` have the compiled functions' signatures and results;
+every run goes through :func:`fastgd.reference.network.train`, the notebook's loop.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from fastgd._xor_setup import (
+from fastgd._training_setup import (
     SweepResult,
     XorResult,
     check_alpha,
     check_alphas,
-    check_run_args,
-    check_seeds,
-    checkpoint_steps,
-    initial_weights,
     make_sweep_result,
     make_train_result,
-    seed_value,
-    xor_data,
+    plan_runs,
 )
+from fastgd.reference.network import train
 
 
-def sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1 / (1 + np.exp(-x))
+def _train_plan(plan):
+    """Every run of ``plan``, one after another; per-run arrays as the compiled runner gives."""
+    alpha_hidden, alpha_output = plan.run_alphas
+    runs = [
+        train(
+            plan.X,
+            plan.y,
+            alpha_hidden[r],
+            alpha_output[r],
+            plan.w0_inits[plan.init_index[r]],
+            plan.w1_inits[plan.init_index[r]],
+            plan.steps,
+            plan.log_every,
+            plan.options,
+            plan.curve_every,
+        )
+        for r in range(plan.init_index.size)
+    ]
+    return (np.array([getattr(run, field) for run in runs]) for field in _FIELDS)
 
 
-def sigmoid_derivative(sigmoid_output: np.ndarray) -> np.ndarray:
-    return sigmoid_output * (1 - sigmoid_output)
-
-
-def _train(X, y, alpha, synapse_0, synapse_1, steps, log_every):
-    """The notebook's loop; returns (errors at checkpoints, final synapse_0, final synapse_1)."""
-    errors = []
-    # exp overflows to inf for large |x| at large alpha; 1/(1+inf) = 0 is the right sigmoid value.
-    with np.errstate(over="ignore"):
-        for step in range(steps):
-            layer_0 = X
-            layer_1 = sigmoid(np.dot(layer_0, synapse_0))
-            layer_2 = sigmoid(np.dot(layer_1, synapse_1))
-            layer_2_error = layer_2 - y
-            layer_2_delta = layer_2_error * sigmoid_derivative(layer_2)
-            if step % log_every == 0:
-                errors.append(np.mean(np.abs(layer_2_error)))
-            layer_1_error = layer_2_delta.dot(synapse_1.T)
-            layer_1_delta = layer_1_error * sigmoid_derivative(layer_1)
-            synapse_1 = synapse_1 - alpha * (layer_1.T.dot(layer_2_delta))
-            synapse_0 = synapse_0 - alpha * (layer_0.T.dot(layer_1_delta))
-    return np.array(errors, dtype=np.float64), synapse_0, synapse_1
+_FIELDS = ("errors", "curve", "synapse_0", "synapse_1", "diverged_at")
 
 
 def train_xor(
@@ -61,20 +52,38 @@ def train_xor(
     X: np.ndarray | None = None,
     y: np.ndarray | None = None,
     hidden: int = 4,
+    *,
+    alpha_output: float | None = None,
+    hidden_activation: str = "sigmoid",
+    output_activation: str = "sigmoid",
+    loss: str = "notebook",
+    parameterization: str = "standard",
+    initial_weights=None,
 ) -> XorResult:
     """Train the notebook's network with one learning rate (numpy reference).
 
     See :func:`fastgd.train_xor` for the parameters; this computes the same result slowly.
     """
-    alpha = check_alpha(alpha)
-    steps, log_every, hidden = check_run_args(steps, log_every, hidden)
-    seed = seed_value(seed)
-    X, y = xor_data(X, y)
-    synapse_0, synapse_1 = initial_weights(seed, X.shape[1], hidden, y.shape[1])
-    errors, synapse_0, synapse_1 = _train(X, y, alpha, synapse_0, synapse_1, steps, log_every)
-    return make_train_result(
-        alpha, checkpoint_steps(steps, log_every), errors, synapse_0, synapse_1
+    alphas = np.array([check_alpha(alpha)])
+    alphas_output = None if alpha_output is None else [check_alpha(alpha_output, "alpha_output")]
+    plan = plan_runs(
+        alphas,
+        alphas_output,
+        steps,
+        seed,
+        log_every,
+        X,
+        y,
+        hidden,
+        initial_weights=initial_weights,
+        hidden_activation=hidden_activation,
+        output_activation=output_activation,
+        loss=loss,
+        parameterization=parameterization,
+        per_run_initial_weights=False,
     )
+    errors, curve, synapse_0, synapse_1, diverged_at = _train_plan(plan)
+    return make_train_result(plan, errors[0], curve[0], synapse_0[0], synapse_1[0], diverged_at[0])
 
 
 def sweep_xor(
@@ -85,37 +94,41 @@ def sweep_xor(
     X: np.ndarray | None = None,
     y: np.ndarray | None = None,
     hidden: int = 4,
+    *,
+    alphas_output=None,
     seeds=None,
-    **ignored,
+    hidden_activation: str = "sigmoid",
+    output_activation: str = "sigmoid",
+    loss: str = "notebook",
+    parameterization: str = "standard",
+    initial_weights=None,
+    workers=None,
+    client=None,
+    progress=False,
+    device: str = "cpu",
 ) -> SweepResult:
-    """The notebook's sweep: :func:`train_xor` for every alpha (and seed), one after another.
+    """The notebook's sweep: every alpha (and seed), one after another, in numpy.
 
-    Accepts (and ignores) the compiled sweep's execution options (``client``, ``progress``,
-    ...) so that the two are drop-in replacements for each other.
+    Takes the compiled sweep's execution options (``workers``, ``client``, ``progress``,
+    ``device``) so that the two are drop-in replacements for each other, and ignores them:
+    the reference always runs here, in this thread. Any other keyword is an error.
     """
+    del workers, client, progress, device  # accepted for drop-in compatibility, unused
     alphas = check_alphas(alphas)
-    steps, log_every, hidden = check_run_args(steps, log_every, hidden)
-    X, y = xor_data(X, y)
-    seed_list = [seed_value(seed)] if seeds is None else check_seeds(seeds)
-    runs = [
-        [
-            _train(
-                X, y, alpha, *initial_weights(s, X.shape[1], hidden, y.shape[1]), steps, log_every
-            )
-            for s in seed_list
-        ]
-        for alpha in alphas
-    ]
-    errors, synapse_0, synapse_1 = (
-        np.array([[run[i] for run in row] for row in runs]) for i in range(3)
-    )
-    if seeds is None:  # a single seed: no seed axis
-        errors, synapse_0, synapse_1 = errors[:, 0], synapse_0[:, 0], synapse_1[:, 0]
-    return make_sweep_result(
+    plan = plan_runs(
         alphas,
-        None if seeds is None else seed_list,
-        checkpoint_steps(steps, log_every),
-        errors,
-        synapse_0,
-        synapse_1,
+        alphas_output,
+        steps,
+        seed,
+        log_every,
+        X,
+        y,
+        hidden,
+        seeds=seeds,
+        initial_weights=initial_weights,
+        hidden_activation=hidden_activation,
+        output_activation=output_activation,
+        loss=loss,
+        parameterization=parameterization,
     )
+    return make_sweep_result(plan, *_train_plan(plan))
