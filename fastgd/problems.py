@@ -12,6 +12,8 @@ in a file, which is what lets fastgd compile them once and keep them in its disk
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 # --- alpha_sweep_notebook -------------------------------------------------------------------
@@ -167,3 +169,35 @@ def article_perturbation_loop(X0=0, Y0=-1):
             lr = lr * 0.7
         cur_iter = cur_iter + 1
     return X0, Y0
+
+
+# --- Sohl-Dickstein (2024), "The boundary of neural network trainability is fractal" --------
+
+#: The paper's width: hidden units and input dimension of its network.
+PAPER_WIDTH = 16
+
+
+class PaperProblem(NamedTuple):
+    """The paper's training set and starting point (see :func:`paper_problem`)."""
+
+    X: np.ndarray
+    y: np.ndarray
+    initial_weights: tuple[np.ndarray, np.ndarray]
+
+
+def paper_problem(width: int = PAPER_WIDTH, seed: int = 0) -> PaperProblem:
+    """The paper's setting: Gaussian X (n x width) and y (n x 1), normal initial weights.
+
+    As many data points as the network has parameters (``n = width*width + width``, 272 for
+    width 16), as in the paper's "dataset_param_multiple = 1". Drawn with
+    ``np.random.default_rng(seed)`` (the paper draws with JAX's generator, so the numbers are
+    not the paper's, only their distribution). Train it with :data:`fastgd.network.PAPER`'s
+    options: tanh hidden layer, linear output, MSE, mean-field.
+    """
+    rng = np.random.default_rng(seed)
+    n = width * width + width
+    w0 = rng.standard_normal((width, width))
+    w1 = rng.standard_normal((width, 1))
+    X = rng.standard_normal((n, width))
+    y = rng.standard_normal((n, 1))
+    return PaperProblem(X, y, (w0, w1))

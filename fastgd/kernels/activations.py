@@ -1,8 +1,9 @@
 """Activation functions for the training kernels, chosen by a compile-time code.
 
-``code`` is the activation's index in :data:`fastgd.network.ACTIVATIONS`. In a kernel it is
-the length of a tuple in the kernel's specialisation (a compile-time constant), so LLVM keeps
-only the branch that applies and the code costs nothing at run time.
+The activation is given as a *token*: a tuple whose length is the activation's index in
+:data:`fastgd.network.ACTIVATIONS` (a field of the kernel's specialisation). The length of a
+tuple is part of its type, so each activation is its own small compiled function with only its
+own branch left, which LLVM inlines into the kernel's loops.
 
 Derivatives are written in terms of the activation's *output*, as the notebook's
 ``sigmoid_derivative(sigmoid_output)`` is: the backward pass only keeps the outputs.
@@ -19,9 +20,10 @@ TANH = ACTIVATION_NAMES.index("tanh")
 LINEAR = ACTIVATION_NAMES.index("linear")
 
 
-@jit(inline=True)
-def activate(code: int, z: float) -> float:
-    """The activation ``code`` at pre-activation ``z``."""
+@jit
+def activate(token: tuple, z: float) -> float:
+    """The activation ``len(token)`` at pre-activation ``z``."""
+    code = len(token)
     if code == SIGMOID:
         return sigmoid(z)
     if code == TANH:
@@ -29,9 +31,10 @@ def activate(code: int, z: float) -> float:
     return z  # LINEAR
 
 
-@jit(inline=True)
-def slope(code: int, out: float) -> float:
-    """The derivative of activation ``code`` where its output is ``out``."""
+@jit
+def slope(token: tuple, out: float) -> float:
+    """The derivative of activation ``len(token)`` where its output is ``out``."""
+    code = len(token)
     if code == SIGMOID:
         return out * (1.0 - out)
     if code == TANH:

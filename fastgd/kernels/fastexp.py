@@ -62,7 +62,7 @@ def _bits_float(typingctx, n):
     return types.float64(types.int64), codegen
 
 
-@jit(inline=True)
+@jit
 def exp_factors(x: float) -> tuple[float, float]:
     """``(m, f)`` with ``m * f == e**x``: the polynomial times ``2**(k//2)``, and ``2**(k - k//2)``.
 
@@ -102,21 +102,21 @@ def exp_factors(x: float) -> tuple[float, float]:
     return p * first, second
 
 
-@jit(inline=True)
+@jit
 def exp(x: float) -> float:
     """``e**x`` without branches; see the module docstring for range and accuracy."""
     mantissa, scale = exp_factors(x)
     return mantissa * scale
 
 
-@jit(inline=True)
+@jit
 def sigmoid(z: float) -> float:
     """The logistic function ``1 / (1 + e**-z)``, as the notebook writes it."""
     mantissa, scale = exp_factors(-z)
     return 1.0 / fma(mantissa, scale, 1.0)
 
 
-@jit(inline=True)
+@jit
 def tanh(z: float) -> float:
     """``tanh(z) = 2 / (1 + e**-2z) - 1``: within about 2e-16 of numpy's (absolute), saturating
     to exactly -1 and 1 and passing NaN through, like the sigmoid it is built from."""

@@ -7,8 +7,17 @@ the other.
 """
 
 from fastgd.reference.descent import approx_fprime, minimize
+from fastgd.reference.maps import trainability_map
 from fastgd.reference.xor import sweep_xor, train_xor
 from fastgd.results import DescentResult
 from fastgd.schedules import StepDecay
 
-__all__ = ["DescentResult", "StepDecay", "approx_fprime", "minimize", "sweep_xor", "train_xor"]
+__all__ = [
+    "DescentResult",
+    "StepDecay",
+    "approx_fprime",
+    "minimize",
+    "sweep_xor",
+    "train_xor",
+    "trainability_map",
+]
