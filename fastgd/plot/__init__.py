@@ -7,15 +7,18 @@ from fastgd.plot.descent import (
     plot_descent_2d,
     plot_descent_3d,
 )
+from fastgd.plot.maps import animate_maps, plot_map
 from fastgd.plot.sweep import plot_error_curves, plot_final_error, plot_sweep
 
 __all__ = [
     "animate_descent",
+    "animate_maps",
     "plot_descent",
     "plot_descent_1d",
     "plot_descent_2d",
     "plot_descent_3d",
     "plot_error_curves",
     "plot_final_error",
+    "plot_map",
     "plot_sweep",
 ]

@@ -11,9 +11,10 @@ def _pyplot():
     return plt
 
 
-def _errors_and_spread(result):
-    """Per-alpha mean error curve, and (low, high) across seeds or None for one seed."""
-    errors = np.atleast_2d(result.errors)
+def _errors_and_spread(result, field: str = "errors"):
+    """Per-alpha mean curve of ``field``, and (low, high) across seeds or None for one seed."""
+    errors = np.asarray(result[field])
+    errors = errors.reshape((-1,) + errors.shape[-1:]) if result.get("seeds") is None else errors
     if result.get("seeds") is None:
         return errors, None
     return errors.mean(axis=1), (errors.min(axis=1), errors.max(axis=1))
@@ -21,6 +22,9 @@ def _errors_and_spread(result):
 
 def plot_error_curves(result, ax=None, cmap: str = "viridis", logy: bool = True):
     """Mean |error| against step, one curve per learning rate, coloured by log10(alpha).
+
+    The lines are the fine record (``curve_errors``, about 600 points per run); the markers are
+    the checkpoints the table prints.
 
     Parameters
     ----------
@@ -39,8 +43,10 @@ def plot_error_curves(result, ax=None, cmap: str = "viridis", logy: bool = True)
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 4.5), layout="constrained")
     alphas = np.atleast_1d(result.get("alphas", result.get("alpha")))
-    curves, spread = _errors_and_spread(result)
-    steps = result.checkpoints
+    has_curve = "curve_errors" in result and np.size(result["curve_steps"]) > 0
+    checkpoints, _ = _errors_and_spread(result)
+    curves, spread = _errors_and_spread(result, "curve_errors" if has_curve else "errors")
+    steps = result.curve_steps if has_curve else result.checkpoints
     log_alpha = np.log10(alphas)
     norm = plt.Normalize(
         log_alpha.min(), log_alpha.max() if alphas.size > 1 else log_alpha.min() + 1
@@ -48,7 +54,8 @@ def plot_error_curves(result, ax=None, cmap: str = "viridis", logy: bool = True)
     colors = plt.get_cmap(cmap)
     for a, alpha in enumerate(alphas):
         color = colors(norm(log_alpha[a]))
-        ax.plot(steps, curves[a], marker="o", ms=3, color=color, label=f"α = {alpha:g}")
+        ax.plot(steps, curves[a], color=color, lw=1.2, label=f"α = {alpha:g}")
+        ax.plot(result.checkpoints, checkpoints[a], "o", ms=3, color=color)
         if spread is not None:
             ax.fill_between(steps, spread[0][a], spread[1][a], color=color, alpha=0.2, lw=0)
     if logy:
