@@ -1,4 +1,4 @@
-"""What the compiled descent and the reference share: checks, objectives, statuses, results.
+"""What the compiled descent and the reference share: checks, the problem, settings, results.
 
 Only the loop differs between :mod:`fastgd.descent` and :mod:`fastgd.reference.descent`;
 everything that decides *what* is minimised and how the answer is packaged lives here.
@@ -9,20 +9,25 @@ from __future__ import annotations
 import math
 import numbers
 import sys
-from functools import lru_cache
 from typing import Any, NamedTuple
 
 import numpy as np
 
+from fastgd import expressions
 from fastgd import status as st
-from fastgd._validation import positive_float, positive_int
+from fastgd._validation import boolean, positive_float, positive_int
+from fastgd.kernels import descent as kernels
 from fastgd.results import DescentResult
 from fastgd.schedules import StepDecay, as_schedule
 
-CONVERGED, MAX_ITER, DIVERGED, STEP_LOST = st.CONVERGED, st.MAX_ITER, st.DIVERGED, st.STEP_LOST
-MESSAGES = st.DESCENT_MESSAGES
-
+#: Finite-difference gradients.
 JAC_MODES = ("forward", "central")
+#: How each way of getting the gradient is known to the kernels.
+GRADIENT_CODES = {
+    "analytic": kernels.GRADIENT_ANALYTIC,
+    "forward": kernels.GRADIENT_FORWARD,
+    "central": kernels.GRADIENT_CENTRAL,
+}
 #: scipy.optimize.approx_fprime's default step: the square root of machine epsilon.
 FPRIME_EPSILON = float(np.sqrt(np.finfo(np.float64).eps))
 
@@ -43,7 +48,7 @@ class Problem(NamedTuple):
     epsilon: float
     args: tuple
     record_path: bool
-    symbolic: Any = None  # (value, partials) lambdified from a sympy expression, else None
+    expression: Any = None  # the generated module of a text or sympy objective, else None
 
 
 def check_x0(x0: object) -> np.ndarray:
@@ -56,7 +61,10 @@ def check_x0(x0: object) -> np.ndarray:
         raise TypeError(f"x0 must be real numbers, got dtype {array.dtype}")
     if array.ndim > 1:
         raise ValueError(f"x0 must be a scalar or 1-D, got shape {array.shape}")
-    array = array.astype(np.float64).reshape(-1)  # always a copy: the caller's x0 is left alone
+    try:
+        array = array.astype(np.float64).reshape(-1)  # always a copy: the caller's x0 is left alone
+    except OverflowError:
+        raise ValueError("x0 must be finite, got a number too large for float64") from None
     if array.size == 0:
         raise ValueError("x0 must not be empty")
     if not (
@@ -81,9 +89,16 @@ def check_window(window: object) -> int:
     return 0 if window is None else positive_int(window, "window")
 
 
+def check_args(args: object) -> tuple:
+    """``args`` as a tuple (a single value is taken as a 1-tuple, as scipy does)."""
+    return args if type(args) is tuple else (args,)
+
+
 def scalar_value(value: object, name: str = "fun") -> float:
     """``value`` as a float if it is a real scalar (a 0-d or size-1 array counts), else raise."""
     if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, bool | np.bool_):
         return float(value)
     array = np.asarray(value)
     if array.dtype.kind not in "biuf":
@@ -96,44 +111,64 @@ def scalar_value(value: object, name: str = "fun") -> float:
 def check_objective_at_x0(fun, x0: np.ndarray, args: tuple) -> None:
     """Call ``fun`` once at ``x0`` (in Python) so a non-scalar result is caught here."""
     if not callable(fun):
-        raise TypeError(f"fun must be callable or a sympy expression, got {type(fun).__name__}")
-    scalar_value(fun(x0.copy(), *args), "fun")
+        raise TypeError(f"fun must be callable or an expression, got {type(fun).__name__}")
+    with np.errstate(all="ignore"):
+        scalar_value(fun(x0.copy(), *args), "fun")
 
 
 def check_jac_at_x0(jac, x0: np.ndarray, args: tuple) -> None:
-    value = np.asarray(jac(x0.copy(), *args))
+    with np.errstate(all="ignore"):
+        value = np.asarray(jac(x0.copy(), *args))
     if value.shape != x0.shape:
         raise ValueError(f"jac must return an array of shape {x0.shape}, got {value.shape}")
 
 
-def is_sympy_expr(obj: object) -> bool:
-    sympy = sys.modules.get("sympy")  # an expression means sympy was imported already
+def is_expression(obj: object) -> bool:
+    """Text, or a sympy expression (sympy is never imported just to ask)."""
+    if isinstance(obj, str):
+        return True
+    sympy = sys.modules.get("sympy")
     return sympy is not None and isinstance(obj, sympy.Basic)
 
 
-@lru_cache(maxsize=64)
-def sympy_functions(expr, n: int):
-    """``(fun, jac, symbols)`` from a sympy expression: the function and its exact gradient.
+def expression_objective(fun, jac, n: int, args: tuple):
+    """(module, fun, jac, jac_mode) for an objective given as text or a sympy expression."""
+    if args:
+        raise ValueError("args cannot be used with an expression objective")
+    module = expressions.load(fun)
+    variables = module.VARIABLES
+    if len(variables) != n:
+        raise ValueError(
+            f"fun has {len(variables)} variables [{', '.join(variables)}] but x0 has {n} values"
+        )
+    if jac in (None, "sympy"):
+        if module.jac is None:
+            raise ValueError(f"{module.GRADIENT_PROBLEM}; use jac='forward' or jac='central'")
+        return module, module.fun, module.jac, "analytic"
+    if type(jac) is str and jac in JAC_MODES:
+        return module, module.fun, None, jac
+    raise ValueError(
+        f"jac must be None, 'sympy', 'forward' or 'central' for an expression, got {jac!r}"
+    )
 
-    The variables are the expression's free symbols sorted by name (x, y, z, ...). ``fun`` and
-    ``jac`` take a 1-D array of length ``n``. Built with ``sympy.diff`` and ``lambdify`` as
-    the article does; the compiled path compiles them with Numba.
-    """
-    import sympy
 
-    symbols = sorted(expr.free_symbols, key=lambda s: s.name)
-    if len(symbols) > n:
-        raise ValueError(f"fun has {len(symbols)} variables {symbols} but x0 has {n} values")
-    if len(symbols) < n:  # e.g. a constant expression, or x0 longer than the variables
-        raise ValueError(f"x0 has {n} values but fun has {len(symbols)} variables {symbols}")
-    value = sympy.lambdify(symbols, expr, modules="math")
-    partials = tuple(sympy.lambdify(symbols, sympy.diff(expr, s), modules="math") for s in symbols)
-    return value, partials, array_function(value, n), array_gradient(partials, n)
+def callable_objective(fun, jac) -> tuple[Any, str]:
+    """(jac, jac_mode) for a Python (or Numba) objective."""
+    if not callable(fun):
+        raise TypeError(
+            f"fun must be callable, a string or a sympy expression, got {type(fun).__name__}"
+        )
+    if jac is None or (type(jac) is str and jac in JAC_MODES):
+        return None, jac or "forward"
+    if callable(jac):
+        return jac, "analytic"
+    raise ValueError(f"jac must be a callable, 'forward' or 'central', got {jac!r}")
 
 
 def make_problem(
     fun,
     x0,
+    *,
     jac,
     lr,
     momentum,
@@ -148,42 +183,23 @@ def make_problem(
 ) -> Problem:
     """Check every argument (each error names it) and return the :class:`Problem`.
 
-    ``check_objective=False`` skips calling ``fun`` (and ``jac``) once at ``x0``, for an
-    objective already checked with an ``x0`` of the same size.
+    ``check_objective=False`` skips calling ``fun`` (and ``jac``) once at ``x0``.
     """
     x0 = check_x0(x0)
     schedule = as_schedule(lr)
     momentum = check_momentum(momentum)
+    nesterov = boolean(nesterov, "nesterov")
     window = check_window(window)
     tol = positive_float(tol, "tol")
     max_iter = positive_int(max_iter, "max_iter")
     epsilon = positive_float(epsilon, "epsilon")
-    if type(args) is not tuple:
-        args = (args,)
-    symbolic = None
-    if is_sympy_expr(fun):
-        if args:
-            raise ValueError("args cannot be used with a sympy expression")
-        value, partials, fun, gradient = sympy_functions(fun, x0.size)
-        symbolic = (value, partials)
-        if jac in (None, "sympy"):
-            jac, jac_mode = gradient, "analytic"
-        elif jac in JAC_MODES:
-            jac, jac_mode = None, jac
-        else:
-            raise ValueError(
-                f"jac must be None, 'sympy', 'forward' or 'central' for a sympy "
-                f"expression, got {jac!r}"
-            )
+    args = check_args(args)
+    record_path = boolean(record_path, "record_path")
+    expression = None
+    if is_expression(fun):
+        expression, fun, jac, jac_mode = expression_objective(fun, jac, x0.size, args)
     else:
-        if jac is None or (type(jac) is str and jac in JAC_MODES):
-            jac_mode, jac = jac or "forward", None
-        elif callable(jac):
-            jac_mode = "analytic"
-        else:
-            raise ValueError(f"jac must be a callable, 'forward' or 'central', got {jac!r}")
-        if not callable(fun):
-            raise TypeError(f"fun must be callable or a sympy expression, got {type(fun).__name__}")
+        jac, jac_mode = callable_objective(fun, jac)
         if check_objective:
             check_objective_at_x0(fun, x0, args)
             if jac is not None:
@@ -195,34 +211,47 @@ def make_problem(
         x0,
         schedule,
         momentum,
-        bool(nesterov),
+        nesterov,
         window,
         tol,
         max_iter,
         epsilon,
         args,
-        bool(record_path),
-        symbolic,
+        record_path,
+        expression,
     )
 
 
-def array_function(scalar_fn, n: int):
-    """Wrap ``f(x0, x1, ...)`` as ``f(x)`` taking a 1-D array (generated, so Numba can compile)."""
-    source = f"def fun(x):\n    return scalar_fn({', '.join(f'x[{i}]' for i in range(n))})\n"
-    namespace = {"scalar_fn": scalar_fn}
-    exec(source, namespace)
-    return namespace["fun"]
+def kernel_arrays(problem: Problem, fun_address: int, jac_address: int):
+    """The kernels' ``(ints, reals)`` for the problem, before its first update.
 
-
-def array_gradient(partials, n: int):
-    """Wrap the partial derivatives as ``jac(x) -> ndarray`` (generated, so Numba can compile)."""
-    arguments = ", ".join(f"x[{i}]" for i in range(n))
-    lines = ["def jac(x):", f"    out = np.empty({n})"]
-    lines += [f"    out[{i}] = d{i}({arguments})" for i in range(n)]
-    lines.append("    return out")
-    namespace = {"np": np, **{f"d{i}": d for i, d in enumerate(partials)}}
-    exec("\n".join(lines) + "\n", namespace)
-    return namespace["jac"]
+    See :mod:`fastgd.kernels.descent` for the slots; the state slots are set by the kernel.
+    """
+    k = kernels
+    s = problem.schedule
+    ints = np.zeros(k.N_INTS, dtype=np.int64)
+    ints[[k.FUN_ADDRESS, k.JAC_ADDRESS]] = fun_address, jac_address
+    ints[[k.EVERY, k.OFFSET, k.WINDOW, k.MAX_ITER]] = (
+        s.every,
+        s.decay_offset,
+        problem.window,
+        problem.max_iter,
+    )
+    ints[[k.GRADIENT_MODE, k.RULE, k.NESTEROV]] = (
+        GRADIENT_CODES[problem.jac_mode],
+        k.RULE_MOMENTUM,
+        problem.nesterov,
+    )
+    ints[k.STATUS] = k.NEW
+    reals = np.zeros(k.N_REALS)
+    reals[[k.LR, k.GAMMA, k.MOMENTUM, k.TOL, k.EPSILON]] = (
+        s.lr,
+        s.gamma,
+        problem.momentum,
+        problem.tol,
+        problem.epsilon,
+    )
+    return ints, reals
 
 
 def make_result(
@@ -230,14 +259,14 @@ def make_result(
 ) -> DescentResult:
     result = DescentResult(
         x=x,
-        fun=fun_value,
+        fun=float(fun_value),
         jac=jac_value,
-        nit=nit,
-        nfev=nfev,
-        njev=njev,
-        success=status == CONVERGED,
-        status=status,
-        message=MESSAGES[status],
+        nit=int(nit),
+        nfev=int(nfev),
+        njev=int(njev),
+        success=status == st.CONVERGED,
+        status=int(status),
+        message=st.DESCENT_MESSAGES[status],
     )
     if problem.record_path:
         result["path"] = path

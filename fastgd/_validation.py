@@ -14,14 +14,20 @@ import numpy as np
 _INF = float("inf")
 
 
-def positive_int(value: object, name: str) -> int:
-    """Return ``value`` as an ``int`` >= 1, or raise naming ``name``."""
-    if type(value) is int and value >= 1:  # the common case, fast
+#: The largest integer the kernels can count to (int64).
+MAX_INT = 2**63 - 1
+
+
+def positive_int(value: object, name: str, maximum: int = MAX_INT) -> int:
+    """Return ``value`` as an ``int`` in [1, maximum], or raise naming ``name``."""
+    if type(value) is int and 1 <= value <= maximum:  # the common case, fast
         return value
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
     if value < 1:
         raise ValueError(f"{name} must be >= 1, got {value}")
+    if value > maximum:
+        raise ValueError(f"{name} must be <= {maximum}, got {value}")
     return int(value)
 
 
@@ -31,10 +37,27 @@ def positive_float(value: object, name: str) -> float:
         return value
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:  # an int beyond float64, such as 10**400
+        raise ValueError(
+            f"{name} must be finite and > 0, got a number too large for float64"
+        ) from None
     if not np.isfinite(value) or value <= 0.0:
         raise ValueError(f"{name} must be finite and > 0, got {value}")
     return value
+
+
+def boolean(value: object, name: str) -> bool:
+    """Return ``value`` as a ``bool`` if it is one (numpy's too), else raise naming ``name``.
+
+    Strings such as ``"False"`` are refused rather than taken as true.
+    """
+    if value is True or value is False:
+        return value
+    if isinstance(value, np.bool_):
+        return bool(value)
+    raise TypeError(f"{name} must be True or False, got {value!r}")
 
 
 def positive_float_array(values: object, name: str) -> np.ndarray:
