@@ -182,7 +182,8 @@ def dispatcher_for(function: Any, frozen: FrozenGlobals, fresh: bool) -> Dispatc
     if isinstance(function, Dispatcher):
         if not fresh:
             return function
-        return numba.njit(**function.targetoptions)(function.py_func)
+        options = {k: v for k, v in function.targetoptions.items() if k != "nopython"}
+        return numba.njit(**options)(function.py_func)
     if is_cacheable(function) and not frozen.digest:
         return jit(function)
     # TODO(cache key): with frozen values, the disk cache needs them in its key.
@@ -292,7 +293,10 @@ def compile_objective(
     real number (``fun``) or a 1-D array (``jac``).
     """
     key = (fun, jac, args_key)
-    fresh = key in _REMEMBERED  # remembered but stale: its frozen values changed
+    remembered = _REMEMBERED.get(key)
+    if remembered is not None and remembered[1].unchanged():
+        return remembered
+    fresh = remembered is not None  # remembered but stale: its frozen values changed
     frozen = FrozenGlobals(fun, jac)
     arg_types = args_type(args)
     signature = (POINT_TYPE, *arg_types.types)
@@ -333,5 +337,8 @@ def args_key(args: tuple) -> Any:
                 )
             )
         else:
-            key.append(numba.typeof(value))
+            try:
+                key.append(numba.typeof(value))
+            except ValueError:  # not a Numba type: compiling will fail, and say so
+                key.append(("python object", kind))
     return tuple(key)

@@ -139,13 +139,13 @@ def _check_binop(text: str, node: ast.BinOp, found: _Checked) -> None:
     right = found.constants.get(node.right)
     if isinstance(node.op, ast.Pow) and right is not None and abs(right) > MAX_EXPONENT:
         raise _fail(text, node, f"exponents are limited to +-{MAX_EXPONENT}")
+    if isinstance(node.op, ast.Div) and right == 0:
+        raise _fail(text, node, "division by zero")
     if left is None or right is None:
         return
     if isinstance(node.op, ast.Pow):
         value = _constant_power(left, right)
     elif isinstance(node.op, ast.Div):
-        if right == 0:
-            raise _fail(text, node, "division by zero")
         value = left / right
     else:
         value = {ast.Add: left + right, ast.Sub: left - right, ast.Mult: left * right}[
@@ -166,6 +166,8 @@ def _tree(text: str) -> tuple[ast.Expression, _Checked]:
     except (SyntaxError, ValueError, MemoryError, RecursionError) as exc:
         reason = getattr(exc, "msg", None) or str(exc) or type(exc).__name__
         raise ValueError(f"EXPR {text!r} is not an expression: {reason}") from None
+    if sum(1 for _ in ast.walk(tree.body)) > MAX_NODES:  # counted before recursing into it
+        raise ValueError(f"EXPR is too large: more than {MAX_NODES} parts")
     found = _Checked()
     try:
         _check(text.strip(), tree.body, found)
@@ -343,6 +345,8 @@ def generate_source(expression) -> str:
     from sympy.printing.pycode import PythonCodePrinter
 
     symbols = sorted(expression.free_symbols, key=lambda s: s.name)
+    if expression.has(sympy.zoo, sympy.oo, -sympy.oo, sympy.nan, sympy.I):
+        raise ValueError(f"fun {expression} is not a finite real expression")
     names = [f"_v{i}" for i in range(len(symbols))]
     # Real variables, renamed: sympy's derivatives of abs() and friends assume real values, and
     # the generated names cannot collide with the module's own (math, numpy, ...).

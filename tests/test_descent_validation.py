@@ -1,7 +1,5 @@
 """Bad input to minimize gets a clear error naming the argument; odd runs say what happened."""
 
-import warnings
-
 import numpy as np
 import pytest
 

@@ -39,9 +39,8 @@ Exactness
 No fastmath flags: the kernels perform the reference's IEEE operations in the same order, so
 the two agree to the last bit on the article's runs, and NaN checks stay.
 
-The objective never sees the kernel's own arrays: it is called on a scratch copy of the
-point, checked after every gradient; if an objective writes into its argument, the gradient is
-evaluated again giving it a fresh copy for each call, as scipy does (see :func:`gradient`).
+The objective never sees the kernel's own arrays: every evaluation gets a fresh copy of the
+point, as scipy gives one (see :func:`_set_point`).
 """
 
 from __future__ import annotations
@@ -61,8 +60,8 @@ NEW, RUNNING = -2, -1
 _STEP_LOST_HERE = -3
 #: Slots of ``ints``: the objective and the integer settings, then the state.
 FUN_ADDRESS, JAC_ADDRESS, EVERY, OFFSET, WINDOW, MAX_ITER, GRADIENT_MODE, RULE, NESTEROV = range(9)
-NIT, NFEV, NJEV, STATUS, NEXT_DECAY, KEPT, HEAD, COPY_CALLS, STOP = range(9, 18)
-N_INTS = 18
+NIT, NFEV, NJEV, STATUS, NEXT_DECAY, KEPT, HEAD, STOP = range(9, 17)
+N_INTS = 17
 #: Slots of ``reals``: the real settings, then the state.
 LR, GAMMA, MOMENTUM, TOL, EPSILON = range(5)
 RATE, F_START, VALUE = range(5, 8)
@@ -79,58 +78,53 @@ CENTRAL_RSTEP = float(np.finfo(np.float64).eps ** (1 / 3))
 
 # --- calling the objective on a private copy of the point ----------------------------------
 @jit(inline=True)
-def _set_point(xs, x, i, value, copy_calls):
-    """Make ``xs`` the point ``x`` with coordinate ``i`` set to ``value`` (no change if i < 0)."""
-    if copy_calls:
-        for j in range(x.shape[0]):
-            xs[j] = x[j]
+def _set_point(xs, x, i, value):
+    """Make ``xs`` a fresh copy of ``x``, with coordinate ``i`` set to ``value`` (if i >= 0).
+
+    Every evaluation gets its own copy, as scipy gives one: an objective that writes into its
+    argument changes nothing. The copy costs O(n) per evaluation, what the objective costs
+    anyway (scipy builds a new array for each evaluation too).
+    """
+    for j in range(x.shape[0]):
+        xs[j] = x[j]
     if i >= 0:
         xs[i] = value
 
 
 @jit(inline=True)
-def _same(a, b):
-    for i in range(a.shape[0]):  # noqa: SIM110 - a plain loop is what Numba compiles best
-        if a[i] != b[i]:
-            return False
-    return True
-
-
-@jit(inline=True)
 def _all_finite(a):
-    for i in range(a.shape[0]):  # noqa: SIM110
+    for i in range(a.shape[0]):  # noqa: SIM110 - a plain loop is what Numba compiles best
         if not np.isfinite(a[i]):
             return False
     return True
 
 
 @jit
-def value_at(fun, x, xs, copy_calls, args):
-    """f(x), evaluated on the scratch copy ``xs`` (which equals ``x`` again afterwards)."""
-    _set_point(xs, x, -1, 0.0, True)
+def value_at(fun, x, xs, args):
+    """f(x), evaluated on the scratch copy ``xs``."""
+    _set_point(xs, x, -1, 0.0)
     return call_objective(fun, xs, args)
 
 
 @jit(inline=True)
-def forward_difference(fun, x, xs, eps, g, copy_calls, args):
+def forward_difference(fun, x, xs, eps, g, args):
     """g = (f(x + eps e_i) - f(x)) / eps, the article's perturbation.
 
     Returns ``(f(x), unchanged)``, ``unchanged`` True when no perturbation changed f at all.
     """
-    _set_point(xs, x, -1, 0.0, copy_calls)
+    _set_point(xs, x, -1, 0.0)
     f0 = call_objective(fun, xs, args)
     unchanged = True
     for i in range(x.shape[0]):
-        _set_point(xs, x, i, x[i] + eps, copy_calls)
+        _set_point(xs, x, i, x[i] + eps)
         f_plus = call_objective(fun, xs, args)
-        xs[i] = x[i]
         g[i] = (f_plus - f0) / eps
         unchanged = unchanged and f_plus == f0
     return f0, unchanged
 
 
 @jit(inline=True)
-def central_difference(fun, x, xs, eps, g, f_plus_values, copy_calls, args):
+def central_difference(fun, x, xs, eps, g, f_plus_values, args):
     """g = (f(x + eps e_i) - f(x - eps e_i)) / (2 eps).
 
     Returns True when every pair was equal (f then still has to be compared with f(x) before
@@ -138,11 +132,10 @@ def central_difference(fun, x, xs, eps, g, f_plus_values, copy_calls, args):
     """
     symmetric = True
     for i in range(x.shape[0]):
-        _set_point(xs, x, i, x[i] + eps, copy_calls)
+        _set_point(xs, x, i, x[i] + eps)
         f_plus = call_objective(fun, xs, args)
-        _set_point(xs, x, i, x[i] - eps, copy_calls)
+        _set_point(xs, x, i, x[i] - eps)
         f_minus = call_objective(fun, xs, args)
-        xs[i] = x[i]
         g[i] = (f_plus - f_minus) / (2.0 * eps)
         f_plus_values[i] = f_plus
         symmetric = symmetric and f_plus == f_minus
@@ -150,9 +143,9 @@ def central_difference(fun, x, xs, eps, g, f_plus_values, copy_calls, args):
 
 
 @jit(inline=True)
-def analytic_gradient(jac, x, xs, g, copy_calls, args):
+def analytic_gradient(jac, x, xs, g, args):
     """g = jac(x), copied out of the array ``jac`` returns."""
-    _set_point(xs, x, -1, 0.0, copy_calls)
+    _set_point(xs, x, -1, 0.0)
     value = call_gradient(jac, xs, args)
     if value.shape[0] != x.shape[0]:
         raise ValueError("jac returned an array of the wrong length")
@@ -161,47 +154,35 @@ def analytic_gradient(jac, x, xs, g, copy_calls, args):
 
 
 @jit(inline=True)
-def gradient(fun, jac, mode, eps, x, xs, g, scratch, copy_calls, args):
+def gradient(fun, jac, mode, eps, x, xs, g, scratch, args):
     """Fill ``g`` with the gradient at ``x``.
 
-    Returns ``(finite, f_x, unchanged, copy_calls, calls_f, calls_jac)``: whether every value
-    used was finite; f(x) when it was evaluated (NaN otherwise); whether f did not change at
-    all within epsilon of ``x`` (finite differences only); the copy mode from now on; and the
-    evaluations of ``fun`` and ``jac`` made.
-
-    The objective is called on ``xs``, a copy of ``x``. If a call wrote into it (``xs`` no
-    longer equals ``x`` afterwards), the gradient is evaluated again with a fresh copy for
-    every call (``copy_calls``), for the rest of the run; the discarded evaluations are not
-    counted.
+    Returns ``(finite, f_x, unchanged, calls_f, calls_jac)``: whether every value used was
+    finite; f(x) when it was evaluated (NaN otherwise); whether f did not change at all within
+    epsilon of ``x`` (finite differences only); and the evaluations of ``fun`` and ``jac``.
     """
+    f_x = np.nan
+    unchanged = False
     n = x.shape[0]
-    for i in range(n):  # the calls below keep xs equal to x unless the objective writes into it
-        xs[i] = x[i]
-    while True:
-        f_x = np.nan
-        unchanged = False
-        if mode == GRADIENT_ANALYTIC:
-            analytic_gradient(jac, x, xs, g, copy_calls, args)
-            finite = True
-            calls_f, calls_jac = 0, 1
-        elif mode == GRADIENT_FORWARD:
-            f_x, unchanged = forward_difference(fun, x, xs, eps, g, copy_calls, args)
-            finite = np.isfinite(f_x)
-            calls_f, calls_jac = n + 1, 0
-        else:
-            unchanged = central_difference(fun, x, xs, eps, g, scratch, copy_calls, args)
-            finite = True
-            calls_f, calls_jac = 2 * n, 0
-        if copy_calls or _same(xs, x):
-            break
-        copy_calls = True
+    if mode == GRADIENT_ANALYTIC:
+        analytic_gradient(jac, x, xs, g, args)
+        finite = True
+        calls_f, calls_jac = 0, 1
+    elif mode == GRADIENT_FORWARD:
+        f_x, unchanged = forward_difference(fun, x, xs, eps, g, args)
+        finite = np.isfinite(f_x)
+        calls_f, calls_jac = n + 1, 0
+    else:
+        unchanged = central_difference(fun, x, xs, eps, g, scratch, args)
+        finite = True
+        calls_f, calls_jac = 2 * n, 0
     finite = finite and _all_finite(g)
     if finite and unchanged and mode == GRADIENT_CENTRAL:
-        f_x = value_at(fun, x, xs, True, args)
+        f_x = value_at(fun, x, xs, args)
         calls_f += 1
         for i in range(n):
             unchanged = unchanged and scratch[i] == f_x
-    return finite, f_x, unchanged, copy_calls, calls_f, calls_jac
+    return finite, f_x, unchanged, calls_f, calls_jac
 
 
 @jit(inline=True)
@@ -226,10 +207,10 @@ def lost_step_status(ints, reals, vectors, f_x, args):
     fun = ints[FUN_ADDRESS]
     xs = borrow(vectors[POINT])
     if np.isnan(f_x):
-        f_x = value_at(fun, borrow(vectors[X]), xs, True, args)
+        f_x = value_at(fun, borrow(vectors[X]), xs, args)
         ints[NFEV] += 1
     if np.isnan(reals[F_START]):
-        reals[F_START] = value_at(fun, borrow(vectors[X0]), xs, True, args)
+        reals[F_START] = value_at(fun, borrow(vectors[X0]), xs, args)
         ints[NFEV] += 1
     return st.DIVERGED if f_x > reals[F_START] else st.STEP_LOST
 
@@ -287,7 +268,7 @@ def update_step(rule, beta, nesterov, window, rate, g, step, velocity, recent, k
 @jit
 def start(ints, reals, vectors):
     """Set the state slots for a descent from ``vectors[X]`` (before its first update)."""
-    for slot in (NIT, NFEV, NJEV, KEPT, HEAD, COPY_CALLS):
+    for slot in (NIT, NFEV, NJEV, KEPT, HEAD):
         ints[slot] = 0
     ints[STATUS] = RUNNING
     every = ints[EVERY]
@@ -328,7 +309,6 @@ def advance(ints, reals, vectors, recent, path, args):
     gamma, beta, tol, eps = reals[GAMMA], reals[MOMENTUM], reals[TOL], reals[EPSILON]
     first = nit = ints[NIT]
     next_decay, kept, head = ints[NEXT_DECAY], ints[KEPT], ints[HEAD]
-    copy_calls = ints[COPY_CALLS] != 0
     rate = reals[RATE]
     if record:
         for i in range(n):
@@ -337,8 +317,8 @@ def advance(ints, reals, vectors, recent, path, args):
     f_x = np.nan
     status = ints[STATUS]
     while status == RUNNING and nit < stop:
-        finite, f_x, unchanged, copy_calls, calls_f, calls_jac = gradient(
-            fun, jac, mode, eps, x, xs, g, scratch, copy_calls, args
+        finite, f_x, unchanged, calls_f, calls_jac = gradient(
+            fun, jac, mode, eps, x, xs, g, scratch, args
         )
         nfev += calls_f
         njev += calls_jac
@@ -377,7 +357,6 @@ def advance(ints, reals, vectors, recent, path, args):
         if nit >= max_iter:
             status = st.MAX_ITER
     ints[NIT], ints[NEXT_DECAY], ints[KEPT], ints[HEAD] = nit, next_decay, kept, head
-    ints[COPY_CALLS] = copy_calls
     ints[NFEV] += nfev
     ints[NJEV] += njev
     reals[RATE] = rate
@@ -396,22 +375,13 @@ def finish(ints, reals, vectors, args):
     xs = borrow(vectors[POINT])
     answer = borrow(vectors[GRADIENT])
     fun = ints[FUN_ADDRESS]
-    _, _, _, copy_calls, calls_f, calls_jac = gradient(
-        fun,
-        ints[JAC_ADDRESS],
-        ints[GRADIENT_MODE],
-        reals[EPSILON],
-        x,
-        xs,
-        answer,
-        borrow(vectors[F_PLUS]),
-        ints[COPY_CALLS] != 0,
-        args,
+    mode, eps, scratch = ints[GRADIENT_MODE], reals[EPSILON], borrow(vectors[F_PLUS])
+    _, _, _, calls_f, calls_jac = gradient(
+        fun, ints[JAC_ADDRESS], mode, eps, x, xs, answer, scratch, args
     )
-    value = value_at(fun, x, xs, copy_calls, args)
+    value = value_at(fun, x, xs, args)
     ints[NFEV] += calls_f + 1
     ints[NJEV] += calls_jac
-    ints[COPY_CALLS] = copy_calls
     reals[VALUE] = value
     if ints[STATUS] <= st.MAX_ITER and not (np.isfinite(value) and _all_finite(answer)):
         ints[STATUS] = st.DIVERGED
@@ -431,7 +401,7 @@ def descend(ints, reals, vectors, recent, path, args):
 # --- approx_fprime --------------------------------------------------------------------------
 @jit
 def approx_fprime(fun, xk, eps, steps, central, args):
-    """scipy's forward formula (or central), on a private copy of ``xk``.
+    """scipy's forward formula (or central), each evaluation on a fresh copy of ``xk``.
 
     The step of coordinate i is ``steps[i]`` when ``steps`` is not empty, else ``eps``; where
     ``x_i + h == x_i`` it falls back to scipy's ``rstep * sign(x_i) * max(1, |x_i|)``. The
@@ -444,27 +414,19 @@ def approx_fprime(fun, xk, eps, steps, central, args):
     xs = borrow(work[1])
     x = borrow(xk)
     h_steps = borrow(steps)
+    f0 = 0.0
+    if not central:
+        f0 = value_at(fun, x, xs, args)
     for i in range(n):
-        xs[i] = x[i]
-    copy_calls = False
-    while True:
-        f0 = 0.0
-        if not central:
-            _set_point(xs, x, -1, 0.0, copy_calls)
-            f0 = call_objective(fun, xs, args)
-        for i in range(n):
-            xi = x[i]
-            h = h_steps[i] if h_steps.shape[0] > 0 else eps
-            if (xi + h) - xi == 0.0:
-                h = rstep * (1.0 if xi >= 0 else -1.0) * max(1.0, abs(xi))
-            _set_point(xs, x, i, xi + h, copy_calls)
-            f_plus = call_objective(fun, xs, args)
-            if central:
-                _set_point(xs, x, i, xi - h, copy_calls)
-                grad[i] = (f_plus - call_objective(fun, xs, args)) / ((xi + h) - (xi - h))
-            else:
-                grad[i] = (f_plus - f0) / ((xi + h) - xi)
-            xs[i] = xi
-        if copy_calls or _same(xs, x):
-            return grad
-        copy_calls = True
+        xi = x[i]
+        h = h_steps[i] if h_steps.shape[0] > 0 else eps
+        if (xi + h) - xi == 0.0:
+            h = rstep * (1.0 if xi >= 0 else -1.0) * max(1.0, abs(xi))
+        _set_point(xs, x, i, xi + h)
+        f_plus = call_objective(fun, xs, args)
+        if central:
+            _set_point(xs, x, i, xi - h)
+            grad[i] = (f_plus - call_objective(fun, xs, args)) / ((xi + h) - (xi - h))
+        else:
+            grad[i] = (f_plus - f0) / ((xi + h) - xi)
+    return grad
