@@ -227,8 +227,8 @@ def _address(result) -> int:
 def _as_float(dispatcher: Dispatcher, arity: int) -> Dispatcher:
     """A wrapper returning ``float(f(x, *args))``, for objectives that return an int or bool."""
     names = ", ".join(f"a{i}" for i in range(arity))
-    source = f"def as_float(x, {names}):\n    return float(f(x, {names}))\n"
-    namespace = {"f": dispatcher}
+    source = f"def as_float(x, {names}):\n    return np.float64(f(x, {names}))\n"
+    namespace = {"f": dispatcher, "np": np}
     exec(source.replace(", )", ")"), namespace)
     return jit(namespace["as_float"], cache=False)
 
