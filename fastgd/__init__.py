@@ -5,7 +5,8 @@ twins with the same signatures and results, so either module can be imported as 
 """
 
 from fastgd.descent import ObjectiveCompileWarning, approx_fprime, minimize
-from fastgd.results import DescentResult
+from fastgd.descent_sweep import grid, minimize_many
+from fastgd.results import DescentResult, DescentSweepResult
 from fastgd.schedules import StepDecay
 from fastgd.xor import sweep_xor, train_xor
 
@@ -13,10 +14,13 @@ __version__ = "0.1.0"
 
 __all__ = [
     "DescentResult",
+    "DescentSweepResult",
     "ObjectiveCompileWarning",
     "StepDecay",
     "approx_fprime",
+    "grid",
     "minimize",
+    "minimize_many",
     "sweep_xor",
     "train_xor",
     "__version__",

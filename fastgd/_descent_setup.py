@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
 import sys
 from typing import Any, NamedTuple
 
@@ -17,7 +18,7 @@ from fastgd import expressions
 from fastgd import status as st
 from fastgd._validation import boolean, positive_float, positive_int
 from fastgd.kernels import descent as kernels
-from fastgd.results import DescentResult
+from fastgd.results import DescentResult, DescentSweepResult
 from fastgd.schedules import StepDecay, as_schedule
 
 #: Finite-difference gradients.
@@ -270,4 +271,198 @@ def make_result(
     )
     if problem.record_path:
         result["path"] = path
+    return result
+
+
+# --- many descents (minimize_many) ------------------------------------------------------------
+#: Refuse a sweep whose outputs would need more than this share of the machine's memory.
+MEMORY_SHARE = 0.5
+
+
+class SweepProblem(NamedTuple):
+    """A checked grid of descents: starts x rates x momenta, with the settings they share."""
+
+    problem: Problem  # the first run's problem; the others differ in x0, lr and momentum
+    starts: np.ndarray  # (m, n)
+    rates: np.ndarray  # (k,) initial rates, each decayed by problem.schedule's gamma/every
+    momenta: np.ndarray  # (j,)
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        return (self.starts.shape[0], self.rates.size, self.momenta.size)
+
+    @property
+    def n_runs(self) -> int:
+        m, k, j = self.shape
+        return m * k * j
+
+    def run(self, r: int) -> Problem:
+        """The problem of run ``r`` (start-major, then rate, then momentum)."""
+        _, k, j = self.shape
+        a, rest = divmod(r, k * j)
+        b, c = divmod(rest, j)
+        p = self.problem
+        return p._replace(
+            x0=self.starts[a].copy(),
+            schedule=p.schedule.with_rate(float(self.rates[b])),
+            momentum=float(self.momenta[c]),
+        )
+
+
+def check_starts(x0: object) -> np.ndarray:
+    """``x0`` as an (m, n) float64 array of finite starts; one start (n,) is m = 1."""
+    try:
+        array = np.array(x0, dtype=np.float64, order="C", ndmin=1)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise TypeError(f"x0 must be a 1-D or 2-D array of real numbers: {exc}") from None
+    if array.ndim == 1:
+        array = array[None, :]
+    if array.ndim != 2:
+        raise ValueError(f"x0 must be (n,) or (m, n) starts, got shape {array.shape}")
+    if array.size == 0:
+        raise ValueError(f"x0 must not be empty, got shape {array.shape}")
+    if not np.isfinite(array).all():
+        raise ValueError("x0 must be finite")
+    return np.ascontiguousarray(array)
+
+
+def check_rates(lr: object) -> tuple[StepDecay, np.ndarray]:
+    """(the shared schedule, the initial rates) from a float, an array or a StepDecay."""
+    if isinstance(lr, StepDecay):
+        rates = np.array(lr.rates, dtype=np.float64)
+        return lr.with_rate(float(rates[0])), rates
+    from fastgd._validation import positive_float_array
+
+    rates = positive_float_array(lr, "lr")
+    return StepDecay(float(rates[0])), rates
+
+
+def check_momenta(momentum: object) -> np.ndarray:
+    """``momentum`` as a non-empty 1-D array of values in [0, 1)."""
+    if isinstance(momentum, bool | str | bytes):
+        raise TypeError(f"momentum must be a real number or an array of them, got {momentum!r}")
+    try:
+        momenta = np.array(momentum, dtype=np.float64, ndmin=1)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"momentum must be real numbers: {exc}") from None
+    if momenta.ndim != 1 or momenta.size == 0:
+        raise ValueError(f"momentum must be a number or a non-empty 1-D array, got {momentum!r}")
+    if not np.all((momenta >= 0.0) & (momenta < 1.0)):  # also refuses NaN
+        raise ValueError(f"momentum must be in [0, 1), got {momenta[~(momenta >= 0)].tolist()}")
+    return momenta
+
+
+def physical_memory() -> int | None:
+    """Bytes of memory in this machine, or None where the OS does not say."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def check_sweep_memory(n_runs: int, n: int, max_iter: int, record_path: bool) -> None:
+    """Refuse, before allocating, a sweep whose outputs cannot fit in memory."""
+    per_run = (2 * n + 1 + 4) * 8
+    needed = n_runs * per_run
+    what = f"{n_runs:,} runs x {per_run} bytes of results"
+    if record_path:
+        needed += n_runs * (max_iter + 1) * n * 8
+        what += f" + their paths, {n_runs:,} x (max_iter + 1 = {max_iter + 1:,}) x {n} x 8 bytes"
+    memory = physical_memory()
+    if memory is not None and needed > MEMORY_SHARE * memory:
+        raise ValueError(
+            f"the sweep needs {needed / 2**30:,.1f} GiB ({what}), more than half of this "
+            f"machine's {memory / 2**30:,.1f} GiB: use fewer starts, rates or momenta"
+            + (", or record_path=False" if record_path else "")
+        )
+
+
+def make_sweep_problem(
+    fun, x0, *, jac, lr, momentum, nesterov, window, tol, max_iter, epsilon, args, record_path
+) -> SweepProblem:
+    """Check every argument of a sweep (each error names it)."""
+    starts = check_starts(x0)
+    schedule, rates = check_rates(lr)
+    momenta = check_momenta(momentum)
+    problem = make_problem(
+        fun,
+        starts[0],
+        jac=jac,
+        lr=schedule,
+        momentum=float(momenta[0]),
+        nesterov=nesterov,
+        window=window,
+        tol=tol,
+        max_iter=max_iter,
+        epsilon=epsilon,
+        args=args,
+        record_path=record_path,
+    )
+    sweep = SweepProblem(problem, starts, rates, momenta)
+    check_sweep_memory(sweep.n_runs, starts.shape[1], problem.max_iter, problem.record_path)
+    return sweep
+
+
+def sweep_outputs(sweep: SweepProblem, runs: int | None = None) -> dict[str, np.ndarray]:
+    """Empty outputs, one row per run (paths NaN where a run has no point).
+
+    For every run of the sweep, or for ``runs`` of them (a chunk's).
+    """
+    runs = sweep.n_runs if runs is None else runs
+    n = sweep.starts.shape[1]
+    outputs = {
+        "x": np.empty((runs, n)),
+        "jac": np.empty((runs, n)),
+        "fun": np.empty(runs),
+        "counts": np.zeros((runs, kernels.N_OUT), dtype=np.int64),
+    }
+    if sweep.problem.record_path:
+        outputs["path"] = np.full((runs, sweep.problem.max_iter + 1, n), np.nan)
+    return outputs
+
+
+def store_run(outputs: dict, row: int, result: DescentResult) -> None:
+    """Put one run's result (from the reference loop) into the outputs' row ``row``."""
+    k = kernels
+    outputs["x"][row] = result.x
+    outputs["jac"][row] = result.jac
+    outputs["fun"][row] = result.fun
+    outputs["counts"][row, [k.OUT_NIT, k.OUT_NFEV, k.OUT_NJEV, k.OUT_STATUS]] = (
+        result.nit,
+        result.nfev,
+        result.njev,
+        result.status,
+    )
+    if "path" in outputs:
+        outputs["path"][row, : result.nit + 1] = result.path
+
+
+def make_sweep_result(sweep: SweepProblem, outputs: dict) -> DescentSweepResult:
+    """The result of a sweep, every field shaped (starts, rates, momenta, ...)."""
+    grid = sweep.shape
+    counts = outputs["counts"].reshape(grid + (kernels.N_OUT,))
+    status = counts[..., kernels.OUT_STATUS]
+    n_converged = int(np.count_nonzero(status == st.CONVERGED))
+    tally = ", ".join(
+        f"{int(np.count_nonzero(status == code))} {label}"
+        for code, label in ((1, "reached max_iter"), (2, "diverged"), (3, "lost their step"))
+        if np.any(status == code)
+    )
+    message = f"{n_converged} of {status.size} runs converged" + (f"; {tally}" if tally else "")
+    result = DescentSweepResult(
+        x=outputs["x"].reshape(grid + (-1,)),
+        fun=outputs["fun"].reshape(grid),
+        jac=outputs["jac"].reshape(grid + (-1,)),
+        nit=counts[..., kernels.OUT_NIT],
+        nfev=counts[..., kernels.OUT_NFEV],
+        njev=counts[..., kernels.OUT_NJEV],
+        status=status,
+        success=status == st.CONVERGED,
+        message=message + ".",
+        x0=sweep.starts,
+        lr=sweep.rates,
+        momentum=sweep.momenta,
+    )
+    if "path" in outputs:
+        result["path"] = outputs["path"].reshape(grid + outputs["path"].shape[1:])
     return result

@@ -49,7 +49,7 @@ import numpy as np
 
 from fastgd import status as st
 from fastgd._jit import jit
-from fastgd.kernels.native import borrow, call_gradient, call_objective
+from fastgd.kernels.native import borrow, call_gradient, call_objective, read_flag
 
 #: How the gradient is obtained.
 GRADIENT_ANALYTIC, GRADIENT_FORWARD, GRADIENT_CENTRAL = 0, 1, 2
@@ -396,6 +396,93 @@ def descend(ints, reals, vectors, recent, path, args):
     if ints[STATUS] == NEW:
         start(ints, reals, vectors)
     return advance(ints, reals, vectors, recent, path, args)
+
+
+# --- many descents -------------------------------------------------------------------------
+#: Slots of a run's outcome in ``minimize_many``'s ``counts`` output.
+OUT_NIT, OUT_NFEV, OUT_NJEV, OUT_STATUS = 0, 1, 2, 3
+N_OUT = 4
+#: Updates between two looks at the stop flag within one long run (~1-10 ms of work).
+SWEEP_SEGMENT = 100_000
+
+
+@jit(nogil=True)
+def descend_many(
+    ints,
+    reals,
+    starts,
+    rates,
+    momenta,
+    first,
+    stop,
+    x_out,
+    jac_out,
+    fun_out,
+    counts,
+    paths,
+    ring_rows,
+    stop_flag,
+    args,
+):
+    """Runs ``first:stop`` of the grid starts x rates x momenta, each one :func:`descend`.
+
+    Run ``r`` is (start a, rate b, momentum c) with ``r = (a * len(rates) + b) * len(momenta)
+    + c``; its row ``r - first`` of the outputs receives x, the gradient, f and the counts
+    (nit, nfev, njev, status); ``paths`` (one row per run, or no rows) its iterates. Every run
+    performs exactly the operations of one :func:`descend` call with the same settings (the
+    same :func:`start` and :func:`advance`), so the numbers are bit for bit the same.
+
+    The chunk stops between segments of a run, and between runs, once ``stop_flag[0]`` is
+    set (Ctrl-C); runs not done keep status NEW. The window's ring buffer starts with
+    ``ring_rows`` rows and doubles as a run needs it, so a huge window costs only what the
+    runs use.
+    """
+    n = starts.shape[1]
+    n_rates, n_momenta = rates.shape[0], momenta.shape[0]
+    record = paths.shape[0] > 0
+    window = ints[WINDOW]
+    run_ints = np.empty_like(ints)
+    run_reals = np.empty_like(reals)
+    vectors = np.empty((N_VECTORS, n))
+    no_path = np.empty((0, n))
+    capacity = min(ring_rows, window) if window > 0 else 0
+    ring = np.empty((max(capacity, 1), n))
+    for r in range(first, stop):
+        if read_flag(stop_flag) != 0:
+            break
+        row = r - first
+        a, rest = divmod(r, n_rates * n_momenta)
+        b, c = divmod(rest, n_momenta)
+        run_ints[:] = ints
+        run_reals[:] = reals
+        run_reals[LR] = rates[b]
+        run_reals[MOMENTUM] = momenta[c]
+        for i in range(n):
+            vectors[X, i] = starts[a, i]
+        start(run_ints, run_reals, vectors)
+        max_iter = run_ints[MAX_ITER]
+        while run_ints[STATUS] == RUNNING:
+            nit = run_ints[NIT]
+            segment_end = min(max_iter, nit + SWEEP_SEGMENT)
+            if 0 < capacity < window and nit >= capacity:  # the ring is full: grow it
+                grown = np.empty((min(2 * capacity, window), n))
+                grown[:capacity] = ring[:capacity]
+                ring, capacity = grown, grown.shape[0]
+            if 0 < capacity < window:
+                segment_end = min(segment_end, capacity)
+            run_ints[STOP] = segment_end
+            trail = paths[row, nit:] if record else no_path
+            advance(run_ints, run_reals, vectors, ring, trail, args)
+            if run_ints[STATUS] == RUNNING and read_flag(stop_flag) != 0:
+                break
+        for i in range(n):
+            x_out[row, i] = vectors[X, i]
+            jac_out[row, i] = vectors[GRADIENT, i]
+        fun_out[row] = run_reals[VALUE]
+        counts[row, OUT_NIT] = run_ints[NIT]
+        counts[row, OUT_NFEV] = run_ints[NFEV]
+        counts[row, OUT_NJEV] = run_ints[NJEV]
+        counts[row, OUT_STATUS] = run_ints[STATUS]
 
 
 # --- approx_fprime --------------------------------------------------------------------------

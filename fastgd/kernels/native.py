@@ -98,3 +98,16 @@ def borrow(typingctx, array):
         return view._getvalue()
 
     return array(array), codegen
+
+
+@intrinsic
+def read_flag(typingctx, flags):
+    """``flags[0]`` read atomically (another thread may set it: the Ctrl-C flag of a sweep)."""
+    if not isinstance(flags, types.Array) or flags.dtype != types.int64:
+        return None
+
+    def codegen(context, builder, sig, llargs):
+        array = context.make_array(flags)(context, builder, value=llargs[0])
+        return builder.load_atomic(array.data, ordering="monotonic", align=8)
+
+    return types.int64(flags), codegen
