@@ -118,28 +118,19 @@ def enable(dispatcher, *, key_extra: bytes | Callable[[], bytes] | None = None) 
     Returns
     -------
     bool
-        True when compiled code can be read from or written to disk.
+        True when fastgd's cache (or Numba's) was installed. Whether it can write is known
+        at the first compile: :func:`write_location` tells beforehand.
     """
     if not hasattr(dispatcher, "_cache") or not hasattr(dispatcher, "py_func"):
         return False  # NUMBA_DISABLE_JIT=1: a plain Python function
     if key_extra is not None and not (callable(key_extra) or isinstance(key_extra, bytes)):
         raise TypeError(f"key_extra must be bytes or a callable returning bytes, not {key_extra!r}")
-    if config.CACHE_LOCATOR_CLASSES:
-        # The user chose Numba's locators explicitly: respect that, with Numba's own cache.
+    if config.CACHE_LOCATOR_CLASSES or not _SUPPORTED:
+        # The user chose Numba's locators explicitly (respect that), or this Numba differs
+        # from the one this module was checked against: Numba's own cache, or memory.
         return _numba_default(dispatcher)
-    try:
-        cache = _FastgdCache(dispatcher.py_func, key_extra)
-    except _NoCache:
-        return False  # e.g. a function typed at a prompt: no source file to key a cache on
-    except Exception as exc:  # Numba's internals changed: degrade, never fail an import
-        _warn_once(
-            "internals",
-            f"fastgd's kernel cache does not support numba {numba.__version__} ({exc!r}); "
-            "using Numba's default cache.",
-        )
-        return _numba_default(dispatcher)
-    dispatcher._cache = cache
-    return cache.usable
+    dispatcher._cache = _FastgdCache(dispatcher.py_func, key_extra)
+    return True
 
 
 def key_bytes(*values) -> bytes:
@@ -174,6 +165,21 @@ def _key_write(out: io.BytesIO, value) -> None:
         out.write(b"b%d:" % len(value) + value)
     else:
         raise TypeError(f"key_bytes cannot identify a value of type {type(value).__name__}")
+
+
+def _check_internals() -> bool:
+    """Whether the Numba internals this module builds on are there (see the module docstring)."""
+    needed = {
+        caching.FunctionCache: ("_index_key", "_load_overload", "_save_overload", "load_overload"),
+        caching.CompileResultCacheImpl: ("reduce", "rebuild", "check_cachable"),
+        caching.IndexDataCacheFile: ("_open_for_write", "_dump", "_data_path"),
+        caching.CacheImpl: ("_locator_classes",),
+        caching._CacheLocator: ("get_suitable_cache_subpath", "from_function"),
+    }
+    return all(hasattr(cls, name) for cls, names in needed.items() for name in names)
+
+
+_SUPPORTED = _check_internals()
 
 
 def _numba_default(dispatcher) -> bool:
@@ -279,22 +285,15 @@ def _stamp(locator, py_func) -> tuple:
     return (locator.get_source_stamp(), deps)
 
 
-_dep_memo: dict[tuple, str] = {}
-
-
 def _dependency_digest(path: str) -> str:
     root = Path(path)
     if _PACKAGE_DIR not in root.parents:
         return ""
-    st = root.stat()
-    memo_key = (path, st.st_mtime_ns, st.st_size)
-    if memo_key not in _dep_memo:
-        hasher = _DIGEST()
-        for dep in sorted(_fastgd_imports(root) - {root}):
-            hasher.update(str(dep.relative_to(_PACKAGE_DIR)).encode() + b"\0")
-            hasher.update(dep.read_bytes())
-        _dep_memo[memo_key] = hasher.hexdigest()
-    return _dep_memo[memo_key]
+    hasher = _DIGEST()
+    for dep in sorted(_fastgd_imports(root) - {root}):
+        hasher.update(str(dep.relative_to(_PACKAGE_DIR)).encode() + b"\0")
+        hasher.update(dep.read_bytes())
+    return hasher.hexdigest()
 
 
 def _fastgd_imports(start: Path) -> set[Path]:
@@ -308,12 +307,28 @@ def _fastgd_imports(start: Path) -> set[Path]:
         seen.add(path)
         for name in _imported_modules(path):
             found = _module_file(name)
-            if found is not None and found != Path(__file__).resolve():
-                todo.append(found)  # _cache.py itself does not change compiled code
+            # this module's own file does not change compiled code (and changes most often)
+            if found is not None and found != _PACKAGE_DIR / "_cache.py":
+                todo.append(found)
     return seen
 
 
 def _imported_modules(path: Path) -> set[str]:
+    """The fastgd modules named by ``path``'s import statements (memoised per file version)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return set()
+    memo_key = (path, st.st_mtime_ns, st.st_size)
+    if memo_key not in _import_memo:
+        _import_memo[memo_key] = _parse_imports(path)
+    return _import_memo[memo_key]
+
+
+_import_memo: dict[tuple, set[str]] = {}
+
+
+def _parse_imports(path: Path) -> set[str]:
     try:
         tree = ast.parse(path.read_bytes())
     except (OSError, SyntaxError, ValueError):
@@ -515,30 +530,81 @@ class _Impl(caching.CompileResultCacheImpl):
 
 
 class _FastgdCache(caching.FunctionCache):
-    """A :class:`numba.core.caching.FunctionCache` over several places, checked, never raising."""
+    """A :class:`numba.core.caching.FunctionCache` over several places, checked, never raising.
+
+    Nothing is looked at before the first compile of the function: where it may be cached,
+    its stamps, the dependency digest (so importing fastgd costs no file system probing for
+    kernels a process never compiles).
+    """
 
     def __init__(self, py_func, key_extra=None):
         # Numba's __init__ insists on a writable locator; this one works with none.
         self._name = repr(py_func)
         self._py_func = py_func
         self._key_extra = key_extra
-        places = _places(py_func)
-        self._impl = _Impl(py_func, places[0].locator) if places else None
-        self._files = [
-            _IndexFile(place, _filename_base(py_func, loc), _stamp(loc, py_func))
-            for place in places
-            for loc in (place.locator,)
-        ]
-        self._writer = next((f for f in self._files if f.place.writable), None)
-        self._cache_path = self._files[0].place.path if self._files else None
+        self._ready = False
+        self._silent = False
+        self._fallback = None  # Numba's own cache, if ours could not be set up
+        self._files: list[_IndexFile] = []
+        self._writer: _IndexFile | None = None
+        self._impl = None
+        self._cache_path = None
         self.enable()
 
+    def _setup(self) -> None:
+        if self._ready:
+            return
+        self._ready = True
+        py_func = self._py_func
+        try:
+            places = _places(py_func)
+            self._files = [
+                _IndexFile(place, _filename_base(py_func, loc), _stamp(loc, py_func))
+                for place in places
+                for loc in (place.locator,)
+            ]
+            self._impl = _Impl(py_func, places[0].locator) if places else None
+        except _NoCache:
+            self._silent = True  # no source file (a prompt, exec'd code): nothing to say
+            return
+        except Exception as exc:  # Numba's internals are not what this module expects
+            self._files = []
+            _warn_once(
+                "internals",
+                f"fastgd's kernel cache does not support numba {numba.__version__} ({exc!r}); "
+                "using Numba's default cache.",
+            )
+            try:
+                self._fallback = caching.FunctionCache(py_func)
+            except RuntimeError as error:  # no locator available
+                self._fallback = caching.NullCache()
+                _warn_no_location(str(error))
+            return
+        self._writer = next((f for f in self._files if f.place.writable), None)
+        self._cache_path = self._files[0].place.path if self._files else None
+
     @property
-    def usable(self) -> bool:
-        return bool(self._files)
+    def cache_path(self):
+        self._setup()
+        return self._fallback.cache_path if self._fallback else self._cache_path
+
+    def load_overload(self, sig, target_context):
+        self._setup()
+        if self._fallback is not None:
+            return self._fallback.load_overload(sig, target_context)
+        return super().load_overload(sig, target_context)
+
+    def save_overload(self, sig, data):
+        self._setup()
+        if self._fallback is not None:
+            return self._fallback.save_overload(sig, data)
+        return super().save_overload(sig, data)
 
     def flush(self) -> None:
-        if self._writer is not None:
+        self._setup()
+        if self._fallback is not None:
+            self._fallback.flush()
+        elif self._writer is not None:
             self._writer.write_index({})
 
     def _index_key(self, sig, codegen):
@@ -587,7 +653,7 @@ class _FastgdCache(caching.FunctionCache):
             return None
 
     def _save_overload(self, sig, data):
-        if not self._enabled:
+        if not self._enabled or self._silent:
             return
         if self._writer is None:
             _warn_no_location(f"nowhere to write the kernels of {self._py_func.__module__}")
@@ -736,22 +802,35 @@ def write_location() -> tuple[str, Path] | None:
     return None
 
 
+@dataclass(frozen=True)
+class DirReport:
+    """One directory in :func:`info`: its functions (``.nbi``), compiled entries (``.nbc``)."""
+
+    dir: CacheDir
+    functions: int
+    entries: int
+    files: int
+    size: int
+    writable: bool
+
+
 @dataclass
 class CacheInfo:
-    """What :func:`info` reports: ``dirs`` is a list of (CacheDir, files, bytes, writable)."""
+    """What :func:`info` reports."""
 
     numba_version: str
-    write: tuple[str, Path] | None
-    expressions: Path | None
-    dirs: list[tuple[CacheDir, int, int, bool]] = field(default_factory=list)
+    write: tuple[str, Path] | None  # where new kernels of fastgd's modules go; None: memory
+    expressions: Path | None  # an existing, writable directory of generated modules
+    dirs: list[DirReport] = field(default_factory=list)
 
     @property
     def entries(self) -> int:
-        return sum(n for d, n, _, _ in self.dirs if d.kind != "expressions")
+        """Compiled entries (one per function and signature) in every directory."""
+        return sum(d.entries for d in self.dirs)
 
     @property
     def size(self) -> int:
-        return sum(b for _, _, b, _ in self.dirs)
+        return sum(d.size for d in self.dirs)
 
 
 def info() -> CacheInfo:
@@ -761,8 +840,16 @@ def info() -> CacheInfo:
         if not cache_dir.path.is_dir():
             continue
         files = cache_dir.files()
-        size = sum(_size(p) for p in files)
-        result.dirs.append((cache_dir, len(files), size, os.access(cache_dir.path, os.W_OK)))
+        result.dirs.append(
+            DirReport(
+                cache_dir,
+                functions=sum(p.suffix == ".nbi" for p in files),
+                entries=sum(p.suffix == ".nbc" for p in files),
+                files=len(files),
+                size=sum(_size(p) for p in files),
+                writable=os.access(cache_dir.path, os.W_OK),
+            )
+        )
     return result
 
 

@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 
 import fastgd
+from fastgd.cli import main
 
 # root writes into read-only directories; in a new user namespace (``unshare --user``) it is
 # the owner of its files without CAP_DAC_OVERRIDE, so chmod a-w holds for it as for anyone.
@@ -93,6 +94,7 @@ _TRAIN = (
     _RECORD
     + """
 import fastgd
+from fastgd.cli import main
 from fastgd.kernels import xor
 res = fastgd.train_xor(1.0, steps=10)
 stats = {k.__name__: [sum(k.stats.cache_hits.values()), sum(k.stats.cache_misses.values())]
@@ -334,3 +336,229 @@ def test_two_processes_fill_one_cache_at_once(tmp_path, tiny_module):
     assert after["warnings"] == []
     assert after["results"] == {name: _expected(body) for name, body in _FACTORS.items()}
     assert sum(hits for hits, _ in after["stats"].values()) >= 1
+
+
+# --------------------------------------------------------------------------------------------
+# in this process: keys, fallbacks, locations (tiny functions, milliseconds to compile)
+
+
+@pytest.fixture
+def scratch_cache(tmp_path, monkeypatch):
+    """NUMBA_CACHE_DIR (as Numba reads it) and the user-wide cache redirected to tmp_path."""
+    from numba.core import config
+
+    from fastgd import _cache
+
+    monkeypatch.setattr(config, "CACHE_DIR", str(tmp_path / "numba-cache"))
+    monkeypatch.setattr(_cache, "_user_wide_root", lambda: tmp_path / "user-wide")
+    return tmp_path / "numba-cache"
+
+
+def _module(tmp_path: Path, name: str, source: str):
+    """Import ``source`` as a module from a file (Numba caches functions defined in files)."""
+    import importlib.util
+
+    path = tmp_path / f"{name}.py"
+    path.write_text(textwrap.dedent(source))
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _fresh(py_func, **options):
+    """A new dispatcher of ``py_func`` with fastgd's cache: it sees only what is on disk."""
+    import numba
+
+    from fastgd import _cache
+
+    dispatcher = numba.njit(py_func)
+    assert _cache.enable(dispatcher, **options)
+    return dispatcher
+
+
+def test_key_extra_keeps_compiles_made_with_other_global_values_apart(tmp_path, scratch_cache):
+    from fastgd._cache import key_bytes
+
+    mod = _module(tmp_path, "scaled", "SCALE = 2.0\ndef f(x):\n    return SCALE * x\n")
+    assert _fresh(mod.f)(1.0) == 2.0
+    mod.SCALE = 3.0
+    stale = _fresh(mod.f)
+    assert stale(1.0) == 2.0  # Numba's limitation: the global's value is not in the key
+    assert _stats(stale) == (1, 0)
+
+    def keyed():
+        return _fresh(mod.f, key_extra=lambda: key_bytes(mod.SCALE))
+
+    first = keyed()
+    assert first(1.0) == 3.0 and _stats(first) == (0, 1)
+    again = keyed()
+    assert again(1.0) == 3.0 and _stats(again) == (1, 0)
+    mod.SCALE = 2.0
+    assert keyed()(1.0) == 2.0
+    mod.SCALE = 3.0
+    both_kept = keyed()
+    assert both_kept(1.0) == 3.0 and _stats(both_kept) == (1, 0)
+    fixed = _fresh(mod.f, key_extra=key_bytes(3.0))  # plain bytes work too
+    assert fixed(1.0) == 3.0
+
+
+def test_key_bytes_tells_values_and_types_apart():
+    from fastgd._cache import key_bytes
+
+    assert key_bytes(1.0) != key_bytes(1) != key_bytes(True)
+    assert key_bytes(0.1) != key_bytes(np.nextafter(0.1, 1.0))
+    assert key_bytes((1, 2), 3) != key_bytes(1, (2, 3))
+    assert key_bytes(np.zeros(2)) != key_bytes(np.zeros(2, np.float32)) != key_bytes(np.zeros(3))
+    assert key_bytes("a", b"a", None) == key_bytes("a", b"a", None)
+    with pytest.raises(TypeError, match="key_bytes cannot identify a value of type object"):
+        key_bytes(object())
+
+
+def test_enable_checks_key_extra_and_leaves_non_dispatchers_alone():
+    import numba
+
+    from fastgd._cache import enable
+
+    assert enable(lambda x: x) is False  # e.g. what NUMBA_DISABLE_JIT=1 leaves
+    with pytest.raises(TypeError, match="key_extra must be bytes"):
+        enable(numba.njit(lambda x: x), key_extra="text")
+
+
+def test_function_without_a_source_file_compiles_in_memory_without_a_warning(recwarn):
+    import numba
+
+    from fastgd._cache import CacheWarning
+
+    namespace = {}
+    exec(compile("def g(x):\n    return x + 1\n", "<generated>", "exec"), namespace)
+    dispatcher = _fresh(namespace["g"])
+    assert dispatcher(1) == 2
+    assert dispatcher.stats.cache_path is None
+    assert not [w for w in recwarn if issubclass(w.category, CacheWarning)]
+    assert isinstance(numba.njit(namespace["g"]), numba.core.registry.CPUDispatcher)
+
+
+def test_unexpected_numba_internals_fall_back_to_numbas_own_cache(
+    tmp_path, scratch_cache, monkeypatch
+):
+    from numba.core import caching
+
+    from fastgd import _cache
+
+    def changed(py_func):
+        raise AttributeError("'InTreeCacheLocator' object has no attribute 'get_cache_path'")
+
+    monkeypatch.setattr(_cache, "_places", changed)
+    monkeypatch.setattr(_cache, "_warned", set())
+    mod = _module(tmp_path, "fallback", "def h(x):\n    return 2 * x\n")
+    dispatcher = _fresh(mod.h)
+    with pytest.warns(_cache.CacheWarning, match="using Numba's default cache"):
+        assert dispatcher(4) == 8
+    assert type(dispatcher._cache._fallback) is caching.FunctionCache
+    assert _stats(_fresh(mod.h)) == (0, 0)  # not called yet
+    assert _fresh(mod.h)(4) == 8
+
+
+def test_numba_cache_locator_classes_are_respected(tmp_path, scratch_cache, monkeypatch):
+    import numba
+    from numba.core import caching, config
+
+    from fastgd._cache import enable
+
+    monkeypatch.setattr(config, "CACHE_LOCATOR_CLASSES", "UserProvidedCacheLocator")
+    mod = _module(tmp_path, "located", "def k(x):\n    return x - 1\n")
+    dispatcher = numba.njit(mod.k)
+    assert enable(dispatcher)
+    assert type(dispatcher._cache) is caching.FunctionCache
+
+
+def test_stamp_covers_the_fastgd_modules_a_kernel_module_imports(tmp_path, monkeypatch):
+    from fastgd import _cache
+
+    copy = tmp_path / "fastgd"
+    shutil.copytree(Path(_cache.__file__).parent, copy, ignore=shutil.ignore_patterns("__py*"))
+    monkeypatch.setattr(_cache, "_PACKAGE_DIR", copy.resolve())
+    xor = (copy / "kernels" / "xor.py").resolve()
+    deps = {p.relative_to(copy.resolve()).as_posix() for p in _cache._fastgd_imports(xor)}
+    assert {"kernels/xor.py", "kernels/fastexp.py", "_jit.py"} <= deps
+    assert "_cache.py" not in deps and "cli/sweep.py" not in deps
+    before = _cache._dependency_digest(str(xor))
+    (copy / "cli" / "sweep.py").write_text("# unrelated edit\n")
+    assert _cache._dependency_digest(str(xor)) == before
+    with (copy / "kernels" / "fastexp.py").open("a") as f:
+        f.write("\n# an edit of an inlined helper\n")
+    assert _cache._dependency_digest(str(xor)) != before
+
+
+def test_expression_dir_follows_numbas_rules(tmp_path, monkeypatch):
+    from numba.core import config
+
+    from fastgd import _cache
+
+    package = tmp_path / "site-packages" / "fastgd"
+    package.mkdir(parents=True)
+    monkeypatch.setattr(_cache, "_PACKAGE_DIR", package)
+    monkeypatch.setattr(_cache, "_user_wide_root", lambda: tmp_path / "home-cache" / "numba")
+    monkeypatch.setattr(config, "CACHE_DIR", str(tmp_path / "nc"))
+    assert _cache.expression_dir() == tmp_path / "nc" / "fastgd_expressions"
+    monkeypatch.setattr(config, "CACHE_DIR", "")
+    assert _cache.expression_dir(create=False) is None  # nothing created yet
+    assert _cache.expression_dir() == package / "__pycache__" / "fastgd_expressions"
+
+    writable = _cache._writable_dir
+    monkeypatch.setattr(_cache, "_writable_dir", lambda p: package not in p.parents and writable(p))
+    assert _cache.expression_dir() == tmp_path / "home-cache" / "numba" / "fastgd_expressions"
+    monkeypatch.setattr(_cache, "_writable_dir", lambda p: False)
+    assert _cache.expression_dir() is None
+
+
+def _plant(path: Path, size: int = 100) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"x" * size)
+    return path
+
+
+def _scratch_dirs(tmp_path):
+    from fastgd import _cache
+
+    return [d for d in _cache.cache_dirs() if tmp_path in d.path.parents]
+
+
+def test_info_and_clear_see_only_fastgds_files(tmp_path, scratch_cache, monkeypatch, capsys):
+    from fastgd import _cache
+
+    kernels = Path(_cache.__file__).parent / "kernels"
+    ours = scratch_cache / _cache._subpath(kernels)
+    mine = [
+        _plant(ours / "xor.train_block-46.py311.nbi", 300),
+        _plant(ours / "xor.train_block-46.py311.0123456789abcdef.nbc", 700),
+        _plant(ours / "xor.train_block-46.py311.nbi.tmp.abcdef", 10),
+        _plant(tmp_path / "user-wide" / _cache._subpath(kernels) / "fastexp.exp-63.py311.nbi"),
+    ]
+    expressions = scratch_cache / "fastgd_expressions"
+    generated = [_plant(expressions / "expr_0123.py", 50), _plant(expressions / "sub" / "x.nbi")]
+    theirs = [
+        _plant(ours / "README.txt"),  # not a cache entry
+        _plant(ours / "othermodule.f-3.py311.nbi"),  # not a module of fastgd/kernels
+        _plant(scratch_cache / "otherpkg_0123abcd" / "mod.f-3.py311.nbi"),
+        _plant(tmp_path / "user-wide" / "otherpkg_0123abcd" / "mod.f-3.py311.nbc"),
+    ]
+    scratch = _scratch_dirs(tmp_path)  # never the real package's in-tree cache
+    monkeypatch.setattr(_cache, "cache_dirs", lambda: scratch)
+
+    report = _cache.info()
+    assert report.entries == 1  # one .nbc; 3 .nbi (one a temp file) elsewhere
+    assert report.size == 300 + 700 + 10 + 100 + 50 + 100
+    assert report.write == ("NUMBA_CACHE_DIR", ours)
+    assert report.expressions == expressions
+    assert main(["cache", "info"]) == 0
+    out = capsys.readouterr().out
+    assert str(ours) in out and "NUMBA_CACHE_DIR" in out and str(expressions) in out
+
+    assert main(["cache", "clear"]) == 0
+    out = capsys.readouterr().out
+    assert "removed 6 files" in out
+    assert not any(p.exists() for p in mine + generated)
+    assert not expressions.exists()
+    assert all(p.exists() for p in theirs)

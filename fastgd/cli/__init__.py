@@ -6,10 +6,10 @@ import argparse
 from collections.abc import Sequence
 
 from fastgd import __version__
-from fastgd.cli import descend, sweep
+from fastgd.cli import cache, descend, sweep
 
 #: Each sub-command module has ``add_parser(subparsers)`` and ``run(args) -> int``.
-COMMANDS = (sweep, descend)
+COMMANDS = (sweep, descend, cache)
 
 
 def build_parser() -> argparse.ArgumentParser:
