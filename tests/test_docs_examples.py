@@ -82,7 +82,7 @@ ALL = [example for path in doc_files() for example in examples_in(path)]
 # Runs one file's blocks in order in a fresh interpreter (so that what one file imports cannot
 # make another's examples pass) and writes one JSON line per block to the file in argv[1].
 _RUNNER = """
-import json, sys, traceback
+import json, linecache, sys, traceback
 import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
@@ -95,7 +95,12 @@ for path, line, code, name in blocks:
         result = {"outcome": "after-failure", "detail": failed}
     else:
         try:
-            exec(compile("\\n" * (line - 1) + code, path, "exec"), namespace)
+            # not the Markdown file's own path: like code pasted at a prompt, not in a file
+            # (Numba would otherwise cache the examples' functions next to the docs)
+            source = "\\n" * (line - 1) + code
+            filename = f"<{name}>"
+            linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+            exec(compile(source, filename, "exec"), namespace)
             result = {"outcome": "passed"}
         except BaseException as exc:
             failed = name
