@@ -719,6 +719,50 @@ def expression_dir(create: bool = True) -> Path | None:
     return None
 
 
+def write_expression_module(name: str, source: str) -> Path | None:
+    """Write generated module ``name`` into :func:`expression_dir`; its path, or None.
+
+    Safe with several processes writing the same module at once: the file is written under
+    a temporary name and moved into place with ``os.replace``, so an importer sees either no
+    file or the whole of it. An existing file with the same text is left as it is (its
+    kernels' cache entries stay valid: Numba stamps them with the file's contents).
+
+    Parameters
+    ----------
+    name : str
+        A Python identifier, e.g. ``"expr_" + sha256(expression, variables, versions)``.
+        Modules go directly in the directory (not in subdirectories): ``fastgd cache clear``
+        finds their kernels' entries by that directory's name.
+    source : str
+        The module's Python source.
+    """
+    if not name.isidentifier():
+        raise ValueError(f"name must be a Python identifier, got {name!r}")
+    directory = expression_dir()
+    if directory is None:
+        return None
+    path = directory / f"{name}.py"
+    data = source.encode("utf-8")
+    try:
+        if path.read_bytes() == data:
+            return path
+    except OSError:
+        pass
+    temporary = None
+    try:
+        fd, temporary = tempfile.mkstemp(dir=directory, prefix=f".{name}.", suffix=".tmp")
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(temporary, 0o644)  # mkstemp's 0600 would hide it from a shared cache's users
+        os.replace(temporary, path)
+    except OSError:
+        if temporary is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+        return None
+    return path
+
+
 def _expression_candidates() -> list[Path]:
     roots = [Path(config.CACHE_DIR)] if config.CACHE_DIR else []
     roots += [_PACKAGE_DIR / "__pycache__", _user_wide_root()]

@@ -562,3 +562,18 @@ def test_info_and_clear_see_only_fastgds_files(tmp_path, scratch_cache, monkeypa
     assert not any(p.exists() for p in mine + generated)
     assert not expressions.exists()
     assert all(p.exists() for p in theirs)
+
+
+def test_generated_modules_are_written_whole_and_once(tmp_path, scratch_cache):
+    from fastgd import _cache
+
+    source = "def f(x):\n    return x + 1\n"
+    path = _cache.write_expression_module("expr_0123abcd", source)
+    assert path == scratch_cache / "fastgd_expressions" / "expr_0123abcd.py"
+    assert path.read_text() == source and stat.S_IMODE(path.stat().st_mode) == 0o644
+    mtime = path.stat().st_mtime_ns
+    assert _cache.write_expression_module("expr_0123abcd", source) == path
+    assert path.stat().st_mtime_ns == mtime  # same text: not rewritten
+    assert [p.name for p in path.parent.iterdir()] == ["expr_0123abcd.py"]  # no temp files
+    with pytest.raises(ValueError, match="must be a Python identifier"):
+        _cache.write_expression_module("../escape", source)
