@@ -577,3 +577,26 @@ def test_generated_modules_are_written_whole_and_once(tmp_path, scratch_cache):
     assert [p.name for p in path.parent.iterdir()] == ["expr_0123abcd.py"]  # no temp files
     with pytest.raises(ValueError, match="must be a Python identifier"):
         _cache.write_expression_module("../escape", source)
+
+
+def test_import_works_with_numba_jit_disabled():
+    # NUMBA_DISABLE_JIT=1 (coverage, debugging) leaves plain functions: nothing to cache
+    code = "import fastgd, fastgd.kernels.xor as k; assert not hasattr(k.train_runs, 'stats')"
+    subprocess.run([sys.executable, "-c", code], check=True, env=_env(NUMBA_DISABLE_JIT=1))
+
+
+def test_cache_info_without_a_writable_location_and_clear_dry_run(
+    tmp_path, scratch_cache, monkeypatch, capsys
+):
+    from fastgd import _cache
+
+    kernels = Path(_cache.__file__).parent / "kernels"
+    entry = _plant(scratch_cache / _cache._subpath(kernels) / "xor.train_runs-139.py311.nbi")
+    scratch = _scratch_dirs(tmp_path)
+    monkeypatch.setattr(_cache, "cache_dirs", lambda: scratch)
+    monkeypatch.setattr(_cache, "write_location", lambda: None)
+    assert main(["cache", "info"]) == 0
+    assert "compiled in memory (no writable cache location" in capsys.readouterr().out
+    assert main(["cache", "clear", "--dry-run"]) == 0
+    assert capsys.readouterr().out.strip() == str(entry)
+    assert entry.exists()
