@@ -42,6 +42,7 @@ import inspect
 import io
 import os
 import pickle
+import pickletools
 import shutil
 import sys
 import tempfile
@@ -371,11 +372,6 @@ class _Damaged(Exception):
     """A cache file failed its integrity check or did not load."""
 
 
-class _RestrictedUnpickler(pickle.Unpickler):
-    def find_class(self, module, name):  # never import anything named by unverified bytes
-        raise pickle.UnpicklingError(f"global {module}.{name} in an unverified file")
-
-
 class _IndexFile(caching.IndexDataCacheFile):
     """One directory's index (``.nbi``) and data files (``.nbc``) for one function.
 
@@ -508,12 +504,19 @@ def _has_digest(path: str, digest: str) -> bool:
 
 
 def _is_other_version(raw: bytes) -> bool:
-    """Whether ``raw`` starts with a pickled string, as Numba's and our index files do."""
+    """Whether ``raw`` starts as Numba's (and our) index files do: a pickled version string.
+
+    Read with :mod:`pickletools`, which decodes opcodes without executing or allocating
+    anything, since these bytes are not verified yet.
+    """
     try:
-        first = _RestrictedUnpickler(io.BytesIO(raw)).load()
-    except Exception:
+        for opcode, arg, _ in pickletools.genops(io.BytesIO(raw[:256])):
+            if opcode.name in ("PROTO", "FRAME"):
+                continue
+            return opcode.name in ("SHORT_BINUNICODE", "BINUNICODE", "UNICODE") and bool(arg)
+    except Exception:  # not a pickle stream at all
         return False
-    return isinstance(first, str)
+    return False
 
 
 # --------------------------------------------------------------------------------------------

@@ -456,7 +456,6 @@ def test_unexpected_numba_internals_fall_back_to_numbas_own_cache(
     with pytest.warns(_cache.CacheWarning, match="using Numba's default cache"):
         assert dispatcher(4) == 8
     assert type(dispatcher._cache._fallback) is caching.FunctionCache
-    assert _stats(_fresh(mod.h)) == (0, 0)  # not called yet
     assert _fresh(mod.h)(4) == 8
 
 
@@ -600,3 +599,23 @@ def test_cache_info_without_a_writable_location_and_clear_dry_run(
     assert main(["cache", "clear", "--dry-run"]) == 0
     assert capsys.readouterr().out.strip() == str(entry)
     assert entry.exists()
+
+
+def test_numba_and_fastgd_ignore_each_others_index_files(tmp_path, scratch_cache, recwarn):
+    import numba
+
+    from fastgd._cache import CacheWarning
+
+    mod = _module(tmp_path, "shared", "def s(x):\n    return x * 3\n")
+
+    def numbas():
+        dispatcher = numba.njit(mod.s)
+        dispatcher.enable_caching()
+        return dispatcher
+
+    assert numbas()(2) == 6  # Numba's own index and data file
+    ours = _fresh(mod.s)
+    assert ours(2) == 6 and _stats(ours) == (0, 1)  # "another version": a miss, not damage
+    theirs = numbas()
+    assert theirs(2) == 6 and _stats(theirs) == (0, 1)  # and Numba reads ours the same way
+    assert not [w for w in recwarn if issubclass(w.category, CacheWarning)]
