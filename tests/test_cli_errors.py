@@ -83,6 +83,9 @@ def test_os_error_names_the_option_whose_file_it_is(fake, capsys):
     fake(ConnectionRefusedError(111, "Connection refused"))
     assert main(["fake", "x"]) == 2
     assert "Connection refused" in capsys.readouterr().out
+    fake(OSError("Timed out trying to connect to tcp://HOST:8786 after 10 s"))
+    assert main(["fake", "x", "--out", "tcp://HOST:8786"]) == 2
+    assert "error: --out 'tcp://HOST:8786': Timed out trying" in capsys.readouterr().out
 
 
 def test_ctrl_c_exits_130(fake, capsys):

@@ -113,15 +113,23 @@ def _subparser(parser: argparse.ArgumentParser, command: str) -> argparse.Argume
 
 
 def _os_error(parser, args, exc: OSError) -> str:
-    """Name the option whose value is the file the error is about, where there is one."""
-    reason = exc.strerror or str(exc)
+    """Name the option the error is about: its value is the file, or appears in the message."""
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    subparser = _subparser(parser, args.command)
+    options = [
+        (action.option_strings[-1], getattr(args, action.dest, None))
+        for action in (subparser._actions if subparser else ())
+        if action.option_strings
+    ]
     if exc.filename is not None:
-        subparser = _subparser(parser, args.command)
-        for action in subparser._actions if subparser else ():
-            if action.option_strings and getattr(args, action.dest, None) == exc.filename:
-                return f"{action.option_strings[-1]} {exc.filename!r}: {reason}"
+        for option, value in options:
+            if value == exc.filename:
+                return f"{option} {exc.filename!r}: {reason}"
         return f"{exc.filename!r}: {reason}"
-    return str(exc) or type(exc).__name__
+    for option, value in options:  # e.g. a --scheduler address that cannot be reached
+        if isinstance(value, str) and len(value) > 2 and value in reason:
+            return f"{option} {value!r}: {reason}"
+    return reason
 
 
 def _silence_stdout() -> None:
