@@ -12,6 +12,16 @@ from fastgd.xor import sweep_xor, train_xor
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name: str):
+    """``fastgd.plot`` and ``fastgd.report`` load on first use: ``import fastgd`` stays light."""
+    if name in ("plot", "report"):
+        import importlib
+
+        return importlib.import_module(f"fastgd.{name}")
+    raise AttributeError(f"module 'fastgd' has no attribute {name!r}")
+
+
 __all__ = [
     "DescentResult",
     "DescentSweepResult",
