@@ -1,4 +1,4 @@
-"""What the compiled descent and the reference share: checks, objectives, statuses, results.
+"""What the compiled descent and the reference share: checks, the problem, settings, results.
 
 Only the loop differs between :mod:`fastgd.descent` and :mod:`fastgd.reference.descent`;
 everything that decides *what* is minimised and how the answer is packaged lives here.
@@ -8,21 +8,27 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
 import sys
-from functools import lru_cache
 from typing import Any, NamedTuple
 
 import numpy as np
 
+from fastgd import expressions
 from fastgd import status as st
-from fastgd._validation import positive_float, positive_int
-from fastgd.results import DescentResult
+from fastgd._validation import boolean, positive_float, positive_int
+from fastgd.kernels import descent as kernels
+from fastgd.results import DescentResult, DescentSweepResult
 from fastgd.schedules import StepDecay, as_schedule
 
-CONVERGED, MAX_ITER, DIVERGED, STEP_LOST = st.CONVERGED, st.MAX_ITER, st.DIVERGED, st.STEP_LOST
-MESSAGES = st.DESCENT_MESSAGES
-
+#: Finite-difference gradients.
 JAC_MODES = ("forward", "central")
+#: How each way of getting the gradient is known to the kernels.
+GRADIENT_CODES = {
+    "analytic": kernels.GRADIENT_ANALYTIC,
+    "forward": kernels.GRADIENT_FORWARD,
+    "central": kernels.GRADIENT_CENTRAL,
+}
 #: scipy.optimize.approx_fprime's default step: the square root of machine epsilon.
 FPRIME_EPSILON = float(np.sqrt(np.finfo(np.float64).eps))
 
@@ -43,7 +49,7 @@ class Problem(NamedTuple):
     epsilon: float
     args: tuple
     record_path: bool
-    symbolic: Any = None  # (value, partials) lambdified from a sympy expression, else None
+    expression: Any = None  # the generated module of a text or sympy objective, else None
 
 
 def check_x0(x0: object) -> np.ndarray:
@@ -56,7 +62,10 @@ def check_x0(x0: object) -> np.ndarray:
         raise TypeError(f"x0 must be real numbers, got dtype {array.dtype}")
     if array.ndim > 1:
         raise ValueError(f"x0 must be a scalar or 1-D, got shape {array.shape}")
-    array = array.astype(np.float64).reshape(-1)  # always a copy: the caller's x0 is left alone
+    try:
+        array = array.astype(np.float64).reshape(-1)  # always a copy: the caller's x0 is left alone
+    except OverflowError:
+        raise ValueError("x0 must be finite, got a number too large for float64") from None
     if array.size == 0:
         raise ValueError("x0 must not be empty")
     if not (
@@ -81,9 +90,16 @@ def check_window(window: object) -> int:
     return 0 if window is None else positive_int(window, "window")
 
 
+def check_args(args: object) -> tuple:
+    """``args`` as a tuple (a single value is taken as a 1-tuple, as scipy does)."""
+    return args if type(args) is tuple else (args,)
+
+
 def scalar_value(value: object, name: str = "fun") -> float:
     """``value`` as a float if it is a real scalar (a 0-d or size-1 array counts), else raise."""
     if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, bool | np.bool_):
         return float(value)
     array = np.asarray(value)
     if array.dtype.kind not in "biuf":
@@ -96,44 +112,64 @@ def scalar_value(value: object, name: str = "fun") -> float:
 def check_objective_at_x0(fun, x0: np.ndarray, args: tuple) -> None:
     """Call ``fun`` once at ``x0`` (in Python) so a non-scalar result is caught here."""
     if not callable(fun):
-        raise TypeError(f"fun must be callable or a sympy expression, got {type(fun).__name__}")
-    scalar_value(fun(x0.copy(), *args), "fun")
+        raise TypeError(f"fun must be callable or an expression, got {type(fun).__name__}")
+    with np.errstate(all="ignore"):
+        scalar_value(fun(x0.copy(), *args), "fun")
 
 
 def check_jac_at_x0(jac, x0: np.ndarray, args: tuple) -> None:
-    value = np.asarray(jac(x0.copy(), *args))
+    with np.errstate(all="ignore"):
+        value = np.asarray(jac(x0.copy(), *args))
     if value.shape != x0.shape:
         raise ValueError(f"jac must return an array of shape {x0.shape}, got {value.shape}")
 
 
-def is_sympy_expr(obj: object) -> bool:
-    sympy = sys.modules.get("sympy")  # an expression means sympy was imported already
+def is_expression(obj: object) -> bool:
+    """Text, or a sympy expression (sympy is never imported just to ask)."""
+    if isinstance(obj, str):
+        return True
+    sympy = sys.modules.get("sympy")
     return sympy is not None and isinstance(obj, sympy.Basic)
 
 
-@lru_cache(maxsize=64)
-def sympy_functions(expr, n: int):
-    """``(fun, jac, symbols)`` from a sympy expression: the function and its exact gradient.
+def expression_objective(fun, jac, n: int, args: tuple):
+    """(module, fun, jac, jac_mode) for an objective given as text or a sympy expression."""
+    if args:
+        raise ValueError("args cannot be used with an expression objective")
+    module = expressions.load(fun)
+    variables = module.VARIABLES
+    if len(variables) != n:
+        raise ValueError(
+            f"fun has {len(variables)} variables [{', '.join(variables)}] but x0 has {n} values"
+        )
+    if jac in (None, "sympy"):
+        if module.jac is None:
+            raise ValueError(f"{module.GRADIENT_PROBLEM}; use jac='forward' or jac='central'")
+        return module, module.fun, module.jac, "analytic"
+    if type(jac) is str and jac in JAC_MODES:
+        return module, module.fun, None, jac
+    raise ValueError(
+        f"jac must be None, 'sympy', 'forward' or 'central' for an expression, got {jac!r}"
+    )
 
-    The variables are the expression's free symbols sorted by name (x, y, z, ...). ``fun`` and
-    ``jac`` take a 1-D array of length ``n``. Built with ``sympy.diff`` and ``lambdify`` as
-    the article does; the compiled path compiles them with Numba.
-    """
-    import sympy
 
-    symbols = sorted(expr.free_symbols, key=lambda s: s.name)
-    if len(symbols) > n:
-        raise ValueError(f"fun has {len(symbols)} variables {symbols} but x0 has {n} values")
-    if len(symbols) < n:  # e.g. a constant expression, or x0 longer than the variables
-        raise ValueError(f"x0 has {n} values but fun has {len(symbols)} variables {symbols}")
-    value = sympy.lambdify(symbols, expr, modules="math")
-    partials = tuple(sympy.lambdify(symbols, sympy.diff(expr, s), modules="math") for s in symbols)
-    return value, partials, array_function(value, n), array_gradient(partials, n)
+def callable_objective(fun, jac) -> tuple[Any, str]:
+    """(jac, jac_mode) for a Python (or Numba) objective."""
+    if not callable(fun):
+        raise TypeError(
+            f"fun must be callable, a string or a sympy expression, got {type(fun).__name__}"
+        )
+    if jac is None or (type(jac) is str and jac in JAC_MODES):
+        return None, jac or "forward"
+    if callable(jac):
+        return jac, "analytic"
+    raise ValueError(f"jac must be a callable, 'forward' or 'central', got {jac!r}")
 
 
 def make_problem(
     fun,
     x0,
+    *,
     jac,
     lr,
     momentum,
@@ -148,42 +184,23 @@ def make_problem(
 ) -> Problem:
     """Check every argument (each error names it) and return the :class:`Problem`.
 
-    ``check_objective=False`` skips calling ``fun`` (and ``jac``) once at ``x0``, for an
-    objective already checked with an ``x0`` of the same size.
+    ``check_objective=False`` skips calling ``fun`` (and ``jac``) once at ``x0``.
     """
     x0 = check_x0(x0)
     schedule = as_schedule(lr)
     momentum = check_momentum(momentum)
+    nesterov = boolean(nesterov, "nesterov")
     window = check_window(window)
     tol = positive_float(tol, "tol")
     max_iter = positive_int(max_iter, "max_iter")
     epsilon = positive_float(epsilon, "epsilon")
-    if type(args) is not tuple:
-        args = (args,)
-    symbolic = None
-    if is_sympy_expr(fun):
-        if args:
-            raise ValueError("args cannot be used with a sympy expression")
-        value, partials, fun, gradient = sympy_functions(fun, x0.size)
-        symbolic = (value, partials)
-        if jac in (None, "sympy"):
-            jac, jac_mode = gradient, "analytic"
-        elif jac in JAC_MODES:
-            jac, jac_mode = None, jac
-        else:
-            raise ValueError(
-                f"jac must be None, 'sympy', 'forward' or 'central' for a sympy "
-                f"expression, got {jac!r}"
-            )
+    args = check_args(args)
+    record_path = boolean(record_path, "record_path")
+    expression = None
+    if is_expression(fun):
+        expression, fun, jac, jac_mode = expression_objective(fun, jac, x0.size, args)
     else:
-        if jac is None or (type(jac) is str and jac in JAC_MODES):
-            jac_mode, jac = jac or "forward", None
-        elif callable(jac):
-            jac_mode = "analytic"
-        else:
-            raise ValueError(f"jac must be a callable, 'forward' or 'central', got {jac!r}")
-        if not callable(fun):
-            raise TypeError(f"fun must be callable or a sympy expression, got {type(fun).__name__}")
+        jac, jac_mode = callable_objective(fun, jac)
         if check_objective:
             check_objective_at_x0(fun, x0, args)
             if jac is not None:
@@ -195,34 +212,47 @@ def make_problem(
         x0,
         schedule,
         momentum,
-        bool(nesterov),
+        nesterov,
         window,
         tol,
         max_iter,
         epsilon,
         args,
-        bool(record_path),
-        symbolic,
+        record_path,
+        expression,
     )
 
 
-def array_function(scalar_fn, n: int):
-    """Wrap ``f(x0, x1, ...)`` as ``f(x)`` taking a 1-D array (generated, so Numba can compile)."""
-    source = f"def fun(x):\n    return scalar_fn({', '.join(f'x[{i}]' for i in range(n))})\n"
-    namespace = {"scalar_fn": scalar_fn}
-    exec(source, namespace)
-    return namespace["fun"]
+def kernel_arrays(problem: Problem, fun_address: int, jac_address: int):
+    """The kernels' ``(ints, reals)`` for the problem, before its first update.
 
-
-def array_gradient(partials, n: int):
-    """Wrap the partial derivatives as ``jac(x) -> ndarray`` (generated, so Numba can compile)."""
-    arguments = ", ".join(f"x[{i}]" for i in range(n))
-    lines = ["def jac(x):", f"    out = np.empty({n})"]
-    lines += [f"    out[{i}] = d{i}({arguments})" for i in range(n)]
-    lines.append("    return out")
-    namespace = {"np": np, **{f"d{i}": d for i, d in enumerate(partials)}}
-    exec("\n".join(lines) + "\n", namespace)
-    return namespace["jac"]
+    See :mod:`fastgd.kernels.descent` for the slots; the state slots are set by the kernel.
+    """
+    k = kernels
+    s = problem.schedule
+    ints = np.zeros(k.N_INTS, dtype=np.int64)
+    ints[[k.FUN_ADDRESS, k.JAC_ADDRESS]] = fun_address, jac_address
+    ints[[k.EVERY, k.OFFSET, k.WINDOW, k.MAX_ITER]] = (
+        s.every,
+        s.decay_offset,
+        problem.window,
+        problem.max_iter,
+    )
+    ints[[k.GRADIENT_MODE, k.RULE, k.NESTEROV]] = (
+        GRADIENT_CODES[problem.jac_mode],
+        k.RULE_MOMENTUM,
+        problem.nesterov,
+    )
+    ints[k.STATUS] = k.NEW
+    reals = np.zeros(k.N_REALS)
+    reals[[k.LR, k.GAMMA, k.MOMENTUM, k.TOL, k.EPSILON]] = (
+        s.lr,
+        s.gamma,
+        problem.momentum,
+        problem.tol,
+        problem.epsilon,
+    )
+    return ints, reals
 
 
 def make_result(
@@ -230,15 +260,209 @@ def make_result(
 ) -> DescentResult:
     result = DescentResult(
         x=x,
-        fun=fun_value,
+        fun=float(fun_value),
         jac=jac_value,
-        nit=nit,
-        nfev=nfev,
-        njev=njev,
-        success=status == CONVERGED,
-        status=status,
-        message=MESSAGES[status],
+        nit=int(nit),
+        nfev=int(nfev),
+        njev=int(njev),
+        success=status == st.CONVERGED,
+        status=int(status),
+        message=st.DESCENT_MESSAGES[status],
     )
     if problem.record_path:
         result["path"] = path
+    return result
+
+
+# --- many descents (minimize_many) ------------------------------------------------------------
+#: Refuse a sweep whose outputs would need more than this share of the machine's memory.
+MEMORY_SHARE = 0.5
+
+
+class SweepProblem(NamedTuple):
+    """A checked grid of descents: starts x rates x momenta, with the settings they share."""
+
+    problem: Problem  # the first run's problem; the others differ in x0, lr and momentum
+    starts: np.ndarray  # (m, n)
+    rates: np.ndarray  # (k,) initial rates, each decayed by problem.schedule's gamma/every
+    momenta: np.ndarray  # (j,)
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        return (self.starts.shape[0], self.rates.size, self.momenta.size)
+
+    @property
+    def n_runs(self) -> int:
+        m, k, j = self.shape
+        return m * k * j
+
+    def run(self, r: int) -> Problem:
+        """The problem of run ``r`` (start-major, then rate, then momentum)."""
+        _, k, j = self.shape
+        a, rest = divmod(r, k * j)
+        b, c = divmod(rest, j)
+        p = self.problem
+        return p._replace(
+            x0=self.starts[a].copy(),
+            schedule=p.schedule.with_rate(float(self.rates[b])),
+            momentum=float(self.momenta[c]),
+        )
+
+
+def check_starts(x0: object) -> np.ndarray:
+    """``x0`` as an (m, n) float64 array of finite starts; one start (n,) is m = 1."""
+    try:
+        array = np.array(x0, dtype=np.float64, order="C", ndmin=1)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise TypeError(f"x0 must be a 1-D or 2-D array of real numbers: {exc}") from None
+    if array.ndim == 1:
+        array = array[None, :]
+    if array.ndim != 2:
+        raise ValueError(f"x0 must be (n,) or (m, n) starts, got shape {array.shape}")
+    if array.size == 0:
+        raise ValueError(f"x0 must not be empty, got shape {array.shape}")
+    if not np.isfinite(array).all():
+        raise ValueError("x0 must be finite")
+    return np.ascontiguousarray(array)
+
+
+def check_rates(lr: object) -> tuple[StepDecay, np.ndarray]:
+    """(the shared schedule, the initial rates) from a float, an array or a StepDecay."""
+    if isinstance(lr, StepDecay):
+        rates = np.array(lr.rates, dtype=np.float64)
+        return lr.with_rate(float(rates[0])), rates
+    from fastgd._validation import positive_float_array
+
+    rates = positive_float_array(lr, "lr")
+    return StepDecay(float(rates[0])), rates
+
+
+def check_momenta(momentum: object) -> np.ndarray:
+    """``momentum`` as a non-empty 1-D array of values in [0, 1)."""
+    if isinstance(momentum, bool | str | bytes):
+        raise TypeError(f"momentum must be a real number or an array of them, got {momentum!r}")
+    try:
+        momenta = np.array(momentum, dtype=np.float64, ndmin=1)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"momentum must be real numbers: {exc}") from None
+    if momenta.ndim != 1 or momenta.size == 0:
+        raise ValueError(f"momentum must be a number or a non-empty 1-D array, got {momentum!r}")
+    if not np.all((momenta >= 0.0) & (momenta < 1.0)):  # also refuses NaN
+        raise ValueError(f"momentum must be in [0, 1), got {momenta[~(momenta >= 0)].tolist()}")
+    return momenta
+
+
+def physical_memory() -> int | None:
+    """Bytes of memory in this machine, or None where the OS does not say."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def check_sweep_memory(n_runs: int, n: int, max_iter: int, record_path: bool) -> None:
+    """Refuse, before allocating, a sweep whose outputs cannot fit in memory."""
+    per_run = (2 * n + 1 + 4) * 8
+    needed = n_runs * per_run
+    what = f"{n_runs:,} runs x {per_run} bytes of results"
+    if record_path:
+        needed += n_runs * (max_iter + 1) * n * 8
+        what += f" + their paths, {n_runs:,} x (max_iter + 1 = {max_iter + 1:,}) x {n} x 8 bytes"
+    memory = physical_memory()
+    if memory is not None and needed > MEMORY_SHARE * memory:
+        raise ValueError(
+            f"the sweep needs {needed / 2**30:,.1f} GiB ({what}), more than half of this "
+            f"machine's {memory / 2**30:,.1f} GiB: use fewer starts, rates or momenta"
+            + (", or record_path=False" if record_path else "")
+        )
+
+
+def make_sweep_problem(
+    fun, x0, *, jac, lr, momentum, nesterov, window, tol, max_iter, epsilon, args, record_path
+) -> SweepProblem:
+    """Check every argument of a sweep (each error names it)."""
+    starts = check_starts(x0)
+    schedule, rates = check_rates(lr)
+    momenta = check_momenta(momentum)
+    problem = make_problem(
+        fun,
+        starts[0],
+        jac=jac,
+        lr=schedule,
+        momentum=float(momenta[0]),
+        nesterov=nesterov,
+        window=window,
+        tol=tol,
+        max_iter=max_iter,
+        epsilon=epsilon,
+        args=args,
+        record_path=record_path,
+    )
+    sweep = SweepProblem(problem, starts, rates, momenta)
+    check_sweep_memory(sweep.n_runs, starts.shape[1], problem.max_iter, problem.record_path)
+    return sweep
+
+
+def sweep_outputs(sweep: SweepProblem, runs: int | None = None) -> dict[str, np.ndarray]:
+    """Empty outputs, one row per run (paths NaN where a run has no point).
+
+    For every run of the sweep, or for ``runs`` of them (a chunk's).
+    """
+    runs = sweep.n_runs if runs is None else runs
+    n = sweep.starts.shape[1]
+    outputs = {
+        "x": np.empty((runs, n)),
+        "jac": np.empty((runs, n)),
+        "fun": np.empty(runs),
+        "counts": np.zeros((runs, kernels.N_OUT), dtype=np.int64),
+    }
+    if sweep.problem.record_path:
+        outputs["path"] = np.full((runs, sweep.problem.max_iter + 1, n), np.nan)
+    return outputs
+
+
+def store_run(outputs: dict, row: int, result: DescentResult) -> None:
+    """Put one run's result (from the reference loop) into the outputs' row ``row``."""
+    k = kernels
+    outputs["x"][row] = result.x
+    outputs["jac"][row] = result.jac
+    outputs["fun"][row] = result.fun
+    outputs["counts"][row, [k.OUT_NIT, k.OUT_NFEV, k.OUT_NJEV, k.OUT_STATUS]] = (
+        result.nit,
+        result.nfev,
+        result.njev,
+        result.status,
+    )
+    if "path" in outputs:
+        outputs["path"][row, : result.nit + 1] = result.path
+
+
+def make_sweep_result(sweep: SweepProblem, outputs: dict) -> DescentSweepResult:
+    """The result of a sweep, every field shaped (starts, rates, momenta, ...)."""
+    grid = sweep.shape
+    counts = outputs["counts"].reshape(grid + (kernels.N_OUT,))
+    status = counts[..., kernels.OUT_STATUS]
+    n_converged = int(np.count_nonzero(status == st.CONVERGED))
+    tally = ", ".join(
+        f"{int(np.count_nonzero(status == code))} {label}"
+        for code, label in ((1, "reached max_iter"), (2, "diverged"), (3, "lost their step"))
+        if np.any(status == code)
+    )
+    message = f"{n_converged} of {status.size} runs converged" + (f"; {tally}" if tally else "")
+    result = DescentSweepResult(
+        x=outputs["x"].reshape(grid + (-1,)),
+        fun=outputs["fun"].reshape(grid),
+        jac=outputs["jac"].reshape(grid + (-1,)),
+        nit=counts[..., kernels.OUT_NIT],
+        nfev=counts[..., kernels.OUT_NFEV],
+        njev=counts[..., kernels.OUT_NJEV],
+        status=status,
+        success=status == st.CONVERGED,
+        message=message + ".",
+        x0=sweep.starts,
+        lr=sweep.rates,
+        momentum=sweep.momenta,
+    )
+    if "path" in outputs:
+        result["path"] = outputs["path"].reshape(grid + outputs["path"].shape[1:])
     return result

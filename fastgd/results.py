@@ -191,3 +191,36 @@ class DescentResult(Result):
     def plot(self, fun=None, ax=None, **kwargs):
         """Plot the descent path; see :func:`fastgd.plot.plot_descent`."""
         return _call("fastgd.plot", "plot_descent", self, fun, ax=ax, **kwargs)
+
+
+class DescentSweepResult(Result):
+    """The result of :func:`fastgd.minimize_many`: one descent per (start, rate, momentum).
+
+    Attributes
+    ----------
+    x, jac : ndarray, shape (m, k, j, n)
+        Each run's last iterate and the gradient there.
+    fun : ndarray, shape (m, k, j)
+    nit, nfev, njev, status : ndarray of int, shape (m, k, j)
+        As in :class:`DescentResult`, per run (see :mod:`fastgd.status`).
+    success : ndarray of bool, shape (m, k, j)
+        Which runs converged.
+    message : str
+        How many runs ended which way.
+    x0 : ndarray, shape (m, n)
+        The starts (axis 0 of the grid).
+    lr : ndarray, shape (k,)
+        The initial learning rates (axis 1), each decayed by the same schedule.
+    momentum : ndarray, shape (j,)
+        The momenta (axis 2).
+    path : ndarray, shape (m, k, j, max_iter + 1, n)
+        Only with ``record_path=True``: each run's iterates, NaN after its last one.
+    """
+
+    def plot_basins(self, fun=None, ax=None, **kwargs):
+        """Starts coloured by the minimum they reached; see :func:`fastgd.plot.plot_basins`."""
+        return _call("fastgd.plot", "plot_basins", self, fun, ax=ax, **kwargs)
+
+    def plot_heatmap(self, value: str = "fun", ax=None, **kwargs):
+        """``value`` over rates x momenta; see :func:`fastgd.plot.plot_sweep_heatmap`."""
+        return _call("fastgd.plot", "plot_sweep_heatmap", self, value, ax=ax, **kwargs)

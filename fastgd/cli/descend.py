@@ -1,19 +1,28 @@
-"""``fastgd descend``: minimise an expression by gradient descent, printing as the article does."""
+"""``fastgd descend``: minimise an expression by gradient descent, printing as the article does.
+
+EXPR is parsed by :mod:`fastgd.expressions` (a whitelist over Python's syntax tree, never
+``eval``) and compiled once into a cached module, so running the same EXPR again compiles
+nothing and does not import sympy.
+"""
 
 from __future__ import annotations
 
 import argparse
 import time
 
+from fastgd.cli._outputs import check_output_paths
+
 
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
         "descend",
-        help="minimise a sympy expression by gradient descent (the article's runs)",
-        description="Minimise EXPR, an expression in x (or x, y, ...; variables in name order), "
-        "by gradient descent, printing 'Iteration k has x value ...' every PRINT_EVERY updates "
-        "as the article does. Example: fastgd descend 'sin(x**2 + y**2)' --x0 0 -1 "
-        "--jac forward --lr 0.1 --gamma 0.7 --every 20 --max-iter 302 --plot path.png",
+        help="minimise an expression by gradient descent (the article's runs)",
+        description="Minimise EXPR, an expression in x (or x, y, ...; variables in name order) "
+        "made of numbers, + - * / **, and the functions sin cos tan asin acos atan sinh cosh "
+        "tanh asinh acosh atanh exp log sqrt abs, by gradient descent, printing 'Iteration k "
+        "has x value ...' every PRINT_EVERY updates as the article does. Example: fastgd "
+        "descend 'sin(x**2 + y**2)' --x0 0 -1 --jac forward --lr 0.1 --gamma 0.7 --every 20 "
+        "--max-iter 302 --plot path.png",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     parser.add_argument("expr", metavar="EXPR", help="the function, e.g. '(x-10)**2'")
@@ -60,20 +69,6 @@ def add_parser(subparsers) -> None:
     parser.set_defaults(run=run)
 
 
-def parse_expression(text: str):
-    """Parse EXPR with sympy, or raise ValueError naming it."""
-    import sympy
-    from sympy.parsing.sympy_parser import parse_expr
-
-    try:
-        expr = parse_expr(text, evaluate=True)
-    except Exception as exc:  # sympy raises many kinds: all mean "not an expression"
-        raise ValueError(f"EXPR {text!r} is not an expression sympy can parse: {exc}") from None
-    if not isinstance(expr, sympy.Expr) or not expr.free_symbols:
-        raise ValueError(f"EXPR {text!r} must be an expression in at least one variable")
-    return expr
-
-
 def format_point(point) -> str:
     """As the article prints: the full float in 1-D, (x.xxxx,y.yyyy) in more dimensions."""
     if len(point) == 1:
@@ -81,14 +76,27 @@ def format_point(point) -> str:
     return "(" + ",".join(f"{value:.4f}" for value in point) + ")"
 
 
-def run(args: argparse.Namespace) -> int:
-    from fastgd import StepDecay, minimize
+def _check(args: argparse.Namespace) -> tuple[str, ...]:
+    """Everything that can be refused before computing; returns EXPR's variables."""
+    from fastgd import expressions
 
-    expr = parse_expression(args.expr)
+    if args.print_every < 1:
+        raise ValueError(f"--print-every must be >= 1, got {args.print_every}")
+    variables = expressions.variables_of(args.expr)  # refuses anything but an expression
+    if args.plot3d and len(variables) != 2:
+        raise ValueError("--plot3d needs a function of two variables")
+    check_output_paths({"--plot": args.plot, "--plot3d": args.plot3d, "--gif": args.gif})
+    return variables
+
+
+def run(args: argparse.Namespace) -> int:
+    from fastgd import StepDecay, expressions, minimize
+
+    variables = _check(args)
     lr = StepDecay(args.lr, args.gamma, args.every, convention=args.decay_convention)
     started = time.perf_counter()
     result = minimize(
-        expr,
+        args.expr,
         args.x0,
         jac=None if args.jac == "sympy" else args.jac,
         lr=lr,
@@ -100,8 +108,8 @@ def run(args: argparse.Namespace) -> int:
         epsilon=args.epsilon,
     )
     elapsed = time.perf_counter() - started
-    symbols = ", ".join(sorted(s.name for s in expr.free_symbols))
-    print(f"minimising f({symbols}) = {expr} from {format_point(result.path[0])}")
+    expression = expressions.load(args.expr).EXPRESSION
+    print(f"minimising f({', '.join(variables)}) = {expression} from {format_point(args.x0)}")
     last = result.nit - 1  # the update that ended the run is reported by the closing line
     for k in range(0, result.nit, args.print_every):
         if k == last and result.status == 0:
@@ -117,11 +125,11 @@ def run(args: argparse.Namespace) -> int:
         f"f = {result.fun!r} after {result.nit} updates, {result.nfev} evaluations of f "
         f"({elapsed * 1e3:.1f} ms including compilation)"
     )
-    _plots(args, result, expr)
+    _plots(args, result)
     return 0 if result.success else 1
 
 
-def _plots(args, result, expr) -> None:
+def _plots(args, result) -> None:
     if not (args.plot or args.plot3d or args.gif):
         return
     import matplotlib
@@ -130,13 +138,11 @@ def _plots(args, result, expr) -> None:
     from fastgd.plot import animate_descent, plot_descent, plot_descent_3d
 
     if args.plot:
-        plot_descent(result, expr).figure.savefig(args.plot, dpi=120)
+        plot_descent(result, args.expr).figure.savefig(args.plot, dpi=120)
         print(f"plot written to {args.plot}")
     if args.plot3d:
-        if result.path.shape[1] != 2:
-            raise ValueError("--plot3d needs a function of two variables")
-        plot_descent_3d(result, expr).figure.savefig(args.plot3d, dpi=120)
+        plot_descent_3d(result, args.expr).figure.savefig(args.plot3d, dpi=120)
         print(f"3-D plot written to {args.plot3d}")
     if args.gif:
-        animate_descent(result, expr, args.gif)
+        animate_descent(result, args.expr, args.gif)
         print(f"animation written to {args.gif}")

@@ -16,15 +16,17 @@ def _pyplot():
 
 
 def _grid_function(fun):
-    """``fun`` as a function of coordinate arrays: ``f(X, Y, ...) -> Z`` on a grid."""
-    from fastgd._descent_setup import is_sympy_expr
+    """``fun`` as a function of coordinate arrays: ``f(X, Y, ...) -> Z`` on a grid.
 
-    if is_sympy_expr(fun):
-        import sympy
+    An expression (text or sympy) uses the numpy version of its generated module; a callable
+    is evaluated point by point.
+    """
+    from fastgd._descent_setup import is_expression
 
-        symbols = sorted(fun.free_symbols, key=lambda s: s.name)
-        numeric = sympy.lambdify(symbols, fun, modules="numpy")
-        return lambda *coords: np.broadcast_to(numeric(*coords), np.shape(coords[0])).astype(float)
+    if is_expression(fun):
+        from fastgd import expressions
+
+        return expressions.load(fun).fun_on_grid
 
     def on_grid(*coords):
         points = np.stack([np.ravel(c) for c in coords], axis=1)
