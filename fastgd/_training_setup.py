@@ -269,21 +269,14 @@ def plan_runs(
         init_index = np.tile(np.arange(starts, dtype=np.int64), alphas.size)
         if seeds is None:
             seed_list = None
-    curve_every = choose_curve_every(steps, log_every, alphas.size * starts)
-    return RunPlan(
-        X,
-        y,
-        alphas,
-        alphas_output,
-        seed_list,
-        w0_inits,
-        w1_inits,
-        init_index,
-        options,
-        steps,
-        log_every,
-        curve_every,
-    )
+    n_runs = alphas.size * starts
+    curve_every = choose_curve_every(steps, log_every, n_runs)
+    plan = RunPlan(
+        X, y, alphas, alphas_output, seed_list, w0_inits, w1_inits, init_index, options,
+        steps, log_every, curve_every,
+    )  # fmt: skip
+    check_output_fits(plan, n_runs)
+    return plan
 
 
 def run_status(diverged_at: np.ndarray) -> np.ndarray:
@@ -291,15 +284,19 @@ def run_status(diverged_at: np.ndarray) -> np.ndarray:
     return np.where(np.asarray(diverged_at) >= 0, st.DIVERGED, st.FINISHED).astype(np.int64)
 
 
+def output_bytes(steps: int, log_every: int, curve_every: int, n_weights: int, n_runs: int) -> int:
+    """Memory the records of ``n_runs`` runs take: checkpoints, curve, weights, divergence."""
+    per_run = math.ceil(steps / log_every) + math.ceil(steps / curve_every) + n_weights + 8
+    return 8 * per_run * n_runs
+
+
 def check_output_fits(plan: RunPlan, n_runs: int, what: str = "the results") -> None:
     """Refuse, before any allocation, a call whose records cannot fit in memory."""
-    n_checkpoints = math.ceil(plan.steps / plan.log_every)
-    weights = plan.w0_inits[0].size + plan.w1_inits[0].size
-    per_run = n_checkpoints + math.ceil(plan.steps / plan.curve_every) + weights + 8
+    n_weights = plan.w0_inits[0].size + plan.w1_inits[0].size
     check_fits(
-        8 * per_run * n_runs,
+        output_bytes(plan.steps, plan.log_every, plan.curve_every, n_weights, n_runs),
         f"{what} of {n_runs} run(s) with steps={plan.steps} and log_every={plan.log_every} "
-        f"({n_checkpoints} checkpoints per run)",
+        f"({math.ceil(plan.steps / plan.log_every)} checkpoints per run)",
     )
 
 

@@ -201,3 +201,42 @@ def paper_problem(width: int = PAPER_WIDTH, seed: int = 0) -> PaperProblem:
     X = rng.standard_normal((n, width))
     y = rng.standard_normal((n, 1))
     return PaperProblem(X, y, (w0, w1))
+
+
+class MapWindow(NamedTuple):
+    """A trainability map's default window: rate ranges, steps and resolution."""
+
+    alpha_hidden: tuple[float, float]
+    alpha_output: tuple[float, float]
+    steps: int
+    resolution: int
+
+
+#: ``fastgd map``'s defaults for each network: where its boundary is, at a resolution the
+#: 2-core CI machine draws in seconds (notebook) or well under a minute (paper).
+MAP_WINDOWS = {
+    "notebook": MapWindow((1e-2, 1e3), (1e-2, 1e3), 1000, 256),
+    "paper": MapWindow((1e-1, 1e3), (1e0, 1e2), 500, 48),
+}
+
+
+def map_network(name: str) -> dict:
+    """The keyword arguments of :func:`fastgd.trainability_map` for the network ``name``.
+
+    ``"notebook"``: the notebook's XOR network (the defaults). ``"paper"``: the paper's
+    network and data (:func:`paper_problem`, :data:`fastgd.network.PAPER`).
+    """
+    if name == "notebook":
+        return {}
+    if name == "paper":
+        from fastgd.network import PAPER
+
+        problem = paper_problem()
+        return dict(
+            X=problem.X,
+            y=problem.y,
+            hidden=PAPER_WIDTH,
+            initial_weights=problem.initial_weights,
+            **PAPER._asdict(),
+        )
+    raise ValueError(f"network must be one of {tuple(MAP_WINDOWS)}, got {name!r}")

@@ -18,7 +18,6 @@ from fastgd._training_setup import (
     XorResult,
     check_alpha,
     check_alphas,
-    check_output_fits,
     make_sweep_result,
     make_train_result,
     plan_runs,
@@ -155,7 +154,6 @@ def train_xor(
         parameterization=parameterization,
         per_run_initial_weights=False,
     )
-    check_output_fits(plan, 1)
     job = training_job(plan, curve_every=plan.curve_every)
     state = train_chunk(job, lanes=1)
     return make_train_result(
@@ -248,7 +246,6 @@ def sweep_xor(
     device = check_device(device)
     if workers is not None:
         workers = positive_int(workers, "workers")
-    check_output_fits(plan, plan.init_index.size)
     job = training_job(plan, curve_every=plan.curve_every)
     outcome = run_job(job, workers=workers, client=client, device=device, progress=progress)
     return make_sweep_result(

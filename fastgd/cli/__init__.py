@@ -1,4 +1,4 @@
-"""The ``fastgd`` command: one sub-command per job (``fastgd sweep``, ``descend``, ``cache``).
+"""The ``fastgd`` command: one sub-command per job (``sweep``, ``map``, ``descend``, ``cache``).
 
 Exit statuses, as the README promises: 0 success; 1 a run that diverged (or a command that
 could not do all it was asked); 2 input that cannot be run, with a message naming the
@@ -14,9 +14,10 @@ from collections.abc import Sequence
 
 from fastgd import __version__
 from fastgd.cli import cache, descend, sweep
+from fastgd.cli import map as map_command
 
 #: Each sub-command module has ``add_parser(subparsers)`` and ``run(args) -> int``.
-COMMANDS = (sweep, descend, cache)
+COMMANDS = (sweep, map_command, descend, cache)
 
 #: Exit status for input that cannot be run (argparse uses it for its own usage errors).
 EXIT_INPUT = 2

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from fastgd.cli._outputs import check_output_paths
+from fastgd.cli._outputs import GIF_SUFFIXES, PLOT_SUFFIXES, Output, check_outputs
 
 
 def add_parser(subparsers) -> None:
@@ -85,7 +85,11 @@ def _check(args: argparse.Namespace) -> tuple[str, ...]:
     variables = expressions.variables_of(args.expr)  # refuses anything but an expression
     if args.plot3d and len(variables) != 2:
         raise ValueError("--plot3d needs a function of two variables")
-    check_output_paths({"--plot": args.plot, "--plot3d": args.plot3d, "--gif": args.gif})
+    check_outputs(
+        Output("--plot", args.plot, suffixes=PLOT_SUFFIXES),
+        Output("--plot3d", args.plot3d, suffixes=PLOT_SUFFIXES),
+        Output("--gif", args.gif, suffixes=GIF_SUFFIXES),
+    )
     return variables
 
 

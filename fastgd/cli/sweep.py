@@ -7,7 +7,12 @@ import sys
 import time
 from pathlib import Path
 
+from fastgd._memory import check_fits
+from fastgd._training_setup import choose_curve_every, output_bytes
+from fastgd.cli._cluster import dask_client
+from fastgd.cli._outputs import PLOT_SUFFIXES, Output, check_outputs
 from fastgd.problems import NOTEBOOK_ALPHAS
+from fastgd.xor import DEVICES
 
 
 def add_parser(subparsers) -> None:
@@ -83,6 +88,12 @@ def add_parser(subparsers) -> None:
         default=True,
         help="progress bar on stderr",
     )
+    parser.add_argument(
+        "--device",
+        choices=DEVICES,
+        default="cpu",
+        help="train on this machine's CPU cores or on an NVIDIA GPU (pip install 'fastgd[cuda]')",
+    )
     parser.set_defaults(run=run)
 
 
@@ -90,10 +101,17 @@ def run(args: argparse.Namespace) -> int:
     from fastgd import sweep_xor
     from fastgd.report import format_notebook, format_table, to_csv, to_json
 
+    # Everything that can be checked is checked before the sweep: outputs, sizes, the cluster.
+    check_outputs(
+        Output("--plot", args.plot, suffixes=PLOT_SUFFIXES),
+        Output("--json", args.json, stdout=True),
+        Output("--csv", args.csv, stdout=True),
+    )
+    check_results_fit(args)
     quiet_stdout = "-" in (args.json, args.csv)  # stdout carries data: keep the rest on stderr
     say = (lambda text: print(text, file=sys.stderr)) if quiet_stdout else print
-    started = time.perf_counter()
-    with _client(args.scheduler) as client:
+    with dask_client(args.scheduler) as client:
+        started = time.perf_counter()
         result = sweep_xor(
             args.alphas,
             steps=args.steps,
@@ -104,6 +122,7 @@ def run(args: argparse.Namespace) -> int:
             workers=args.workers,
             client=client,
             progress=args.progress,
+            device=args.device,
         )
     elapsed = time.perf_counter() - started
     say(format_notebook(result) if args.style == "notebook" else format_table(result))
@@ -124,6 +143,20 @@ def run(args: argparse.Namespace) -> int:
     return 0 if result.success else 1
 
 
+def check_results_fit(args: argparse.Namespace) -> None:
+    """Refuse, naming the options, a sweep whose records cannot fit in memory."""
+    if not all(isinstance(v, int) and v >= 1 for v in (args.steps, args.log_every, args.hidden)):
+        return  # sweep_xor names the bad value
+    n_runs = len(args.alphas) * (len(args.seeds) if args.seeds else 1)
+    curve_every = choose_curve_every(args.steps, args.log_every, n_runs)
+    n_weights = 3 * args.hidden + args.hidden
+    check_fits(
+        output_bytes(args.steps, args.log_every, curve_every, n_weights, n_runs),
+        f"--steps {args.steps} with --log-every {args.log_every} "
+        f"({-(-args.steps // args.log_every)} checkpoints per run, {n_runs} runs)",
+    )
+
+
 def _write(path: str | None, render, result) -> None:
     if path is None:
         return
@@ -132,25 +165,3 @@ def _write(path: str | None, render, result) -> None:
         sys.stdout.write(text)
     else:
         Path(path).write_text(text)
-
-
-class _client:
-    """A Dask client for ``--scheduler`` (closed on exit), or None to run locally."""
-
-    def __init__(self, address: str | None):
-        self.address = address
-        self.client = None
-
-    def __enter__(self):
-        if self.address is None:
-            return None
-        try:
-            from distributed import Client
-        except ImportError:
-            raise ValueError("--scheduler needs Dask: pip install 'fastgd[dask]'") from None
-        self.client = Client(self.address, timeout="10s")
-        return self.client
-
-    def __exit__(self, *exc) -> None:
-        if self.client is not None:
-            self.client.close()

@@ -57,10 +57,13 @@ from fastgd.network import LOSSES, PARAMETERIZATIONS
 MSE = LOSSES.index("mse")
 MEAN_FIELD = PARAMETERIZATIONS.index("mean-field")
 
-#: Networks whose unrolled step is larger than this (in multiply-adds per lane: samples x
-#: hidden x (inputs + 2 outputs) + inputs x hidden) get the run-time-size kernel. Measured on
-#: the 2-core Zen 4 (docs/performance.md): compile time grows with this count, ~5 s at 4,096.
-FIXED_SHAPE_LIMIT = 4096
+#: Networks whose step is larger than this (multiply-adds per lane: samples x hidden x
+#: (inputs + 2 outputs) + the weights) get the run-time-size kernel. Measured on the 2-core
+#: Zen 4 (docs/performance.md): below it the fixed-shape kernel is as fast or faster (2x at 4
+#: lanes, 1.7x at 32 for the notebook's 96) and compiles in ~5-8 s; above it the run-time-size
+#: kernel is as fast or faster at 32 lanes, while fixed shapes take ever longer to compile
+#: (14-17 s at 6,144; minutes beyond). The run-time-size kernel compiles in ~6 s, once.
+FIXED_SHAPE_LIMIT = 1024
 
 #: The paper's convergence measure clips each loss ratio here (and counts NaN/inf as it).
 MEASURE_CLIP = 1e6

@@ -39,7 +39,22 @@ def signed_rank(measure: np.ndarray) -> np.ndarray:
     return out
 
 
-def plot_map(result, ax=None, cmap: str = "RdBu_r", colorbar: bool = True, title: str | None = None):
+def _network_name(network: dict | None) -> str:
+    """A short name for a map's network options."""
+    from fastgd.network import NOTEBOOK, PAPER
+
+    if not network or network == NOTEBOOK._asdict():
+        return "notebook's network"
+    if network == PAPER._asdict():
+        return "paper's network"
+    return "{hidden_activation}/{output_activation} network, {loss}, {parameterization}".format(
+        **network
+    )
+
+
+def plot_map(
+    result, ax=None, cmap: str = "RdBu_r", colorbar: bool = True, title: str | None = None
+):
     """Draw a trainability map: log axes, converged cells blue, the others red.
 
     Parameters
@@ -74,11 +89,7 @@ def plot_map(result, ax=None, cmap: str = "RdBu_r", colorbar: bool = True, title
     ax.set_xlabel("output-layer learning rate")
     ax.set_ylabel("hidden-layer learning rate")
     if title is None:
-        network = result.get("network") or {}
-        name = "notebook's network" if network.get("hidden_activation", "sigmoid") == "sigmoid" else (
-            f"{network.get('hidden_activation')}/{network.get('output_activation')} network"
-        )
-        title = f"Trainability, {name}, {result.steps} steps"
+        title = f"Trainability, {_network_name(result.get('network'))}, {result.steps} steps"
     ax.set_title(title)
     if colorbar:
         bar = ax.figure.colorbar(image, ax=ax, ticks=[-1, -0.5, 0, 0.5, 1], shrink=0.85)
