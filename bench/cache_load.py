@@ -13,7 +13,7 @@ import time
 from numba.core import caching
 
 import fastgd
-from fastgd.kernels import xor
+from fastgd.kernels import network
 
 
 def best(load, n=30):
@@ -29,7 +29,7 @@ def main() -> None:
     if not os.environ.get("NUMBA_CACHE_DIR"):
         raise SystemExit("set NUMBA_CACHE_DIR to a scratch directory")
     fastgd.train_xor(1.0, steps=10)
-    kernel = xor.train_runs
+    kernel = network.train_runs
     (args,) = kernel.overloads
     cres = kernel.overloads[args]
     sig, ctx = cres.signature, kernel.targetctx
@@ -42,7 +42,7 @@ def main() -> None:
     t_theirs = best(lambda: theirs.load_overload(sig, ctx))
     ours.save_overload(sig, cres)
 
-    names = [n for n in os.listdir(ours.cache_path) if n.startswith("xor.train_runs")]
+    names = [n for n in os.listdir(ours.cache_path) if n.startswith("network.train_runs")]
     data = max((os.path.join(ours.cache_path, n) for n in names if n.endswith(".nbc")),
                key=os.path.getmtime)  # fmt: skip
     with open(data, "rb") as f:

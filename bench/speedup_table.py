@@ -10,7 +10,9 @@ Within each benchmark group the baseline is the entry whose name contains ``refe
 its minimum time and the baseline's minimum divided by it. Times of entries with
 ``extrapolate_to_alphas`` in their ``extra_info`` (a reference timed on a few alphas) are
 scaled linearly and marked ``*``.
-Rows with ``alpha_steps`` in ``extra_info`` also show throughput in alpha-steps per second.
+Rows with ``alpha_steps`` in ``extra_info`` also show throughput in alpha-steps (run-steps)
+per second, and rows with ``flops`` (and ``peak_flops``) floating-point operations per second
+(and the share of the machine's peak).
 """
 
 from __future__ import annotations
@@ -59,8 +61,14 @@ def table(data: dict) -> str:
             seconds, scaled = _seconds(bench), _scale(bench) != 1
             name = bench["name"].removeprefix("test_") + (" *" if scaled else "")
             ratio = f"{_seconds(baseline) / seconds:,.1f}x" if baseline else ""
-            work = bench.get("extra_info", {}).get("alpha_steps")
+            info = bench.get("extra_info", {})
+            work = info.get("alpha_steps")
             rate = f"{work * _scale(bench) / seconds / 1e6:,.2f} M alpha-steps/s" if work else ""
+            if "flops" in info:
+                flops = info["flops"] * _scale(bench) / seconds
+                rate += f"; {flops / 1e9:,.1f} GFLOP/s"
+                if info.get("peak_flops"):
+                    rate += f" ({100 * flops / info['peak_flops']:.0f} % of peak)"
             lines.append(f"| {group} | {name} | {_fmt_time(seconds)} | {ratio} | {rate} |")
     if any(_scale(b) != 1 for b in data["benchmarks"]):
         lines.append(

@@ -95,10 +95,10 @@ _TRAIN = (
     + """
 import fastgd
 from fastgd.cli import main
-from fastgd.kernels import xor
+from fastgd.kernels import network
 res = fastgd.train_xor(1.0, steps=10)
 stats = {k.__name__: [sum(k.stats.cache_hits.values()), sum(k.stats.cache_misses.values())]
-         for k in (xor.train_runs, xor.train_block, xor._sigmoid_inplace)}
+         for k in (network.train_runs, network.train_block, network._hidden_layer)}
 report(file=fastgd.__file__, errors=res.errors.tolist(), w0=res.synapse_0.tolist(),
        w1=res.synapse_1.tolist(), stats=stats)
 """
@@ -170,7 +170,7 @@ def test_read_only_install_compiles_in_memory_then_uses_a_shipped_cache(read_onl
     assert not list(nocache.rglob("*.nbi"))
 
     assert built["stats"]["train_runs"][1] == 1 and built["warnings"] == []
-    assert list((shipped / "fastgd" / "kernels" / "__pycache__").glob("xor.*.nbi"))
+    assert list((shipped / "fastgd" / "kernels" / "__pycache__").glob("network.*.nbi"))
 
     # 3. the copy with its cache, now read-only: found, nothing compiled, nothing said
     _lock(locked, shipped)
@@ -482,9 +482,9 @@ def test_stamp_covers_the_fastgd_modules_a_kernel_module_imports(tmp_path, monke
     copy = tmp_path / "fastgd"
     shutil.copytree(Path(_cache.__file__).parent, copy, ignore=shutil.ignore_patterns("__py*"))
     monkeypatch.setattr(_cache, "_PACKAGE_DIR", copy.resolve())
-    xor = (copy / "kernels" / "xor.py").resolve()
+    xor = (copy / "kernels" / "network.py").resolve()
     deps = {p.relative_to(copy.resolve()).as_posix() for p in _cache._fastgd_imports(xor)}
-    assert {"kernels/xor.py", "kernels/fastexp.py", "_jit.py"} <= deps
+    assert {"kernels/network.py", "kernels/fastexp.py", "_jit.py"} <= deps
     assert "_cache.py" not in deps and "cli/sweep.py" not in deps
     before = _cache._dependency_digest(str(xor))
     (copy / "cli" / "sweep.py").write_text("# unrelated edit\n")
@@ -534,9 +534,9 @@ def test_info_and_clear_see_only_fastgds_files(tmp_path, scratch_cache, monkeypa
     kernels = Path(_cache.__file__).parent / "kernels"
     ours = scratch_cache / _cache._subpath(kernels)
     mine = [
-        _plant(ours / "xor.train_block-46.py311.nbi", 300),
-        _plant(ours / "xor.train_block-46.py311.0123456789abcdef.nbc", 700),
-        _plant(ours / "xor.train_block-46.py311.nbi.tmp.abcdef", 10),
+        _plant(ours / "network.train_block-46.py311.nbi", 300),
+        _plant(ours / "network.train_block-46.py311.0123456789abcdef.nbc", 700),
+        _plant(ours / "network.train_block-46.py311.nbi.tmp.abcdef", 10),
         _plant(tmp_path / "user-wide" / _cache._subpath(kernels) / "fastexp.exp-63.py311.nbi"),
     ]
     expressions = scratch_cache / "fastgd_expressions"
@@ -584,7 +584,7 @@ def test_generated_modules_are_written_whole_and_once(tmp_path, scratch_cache):
 
 def test_import_works_with_numba_jit_disabled():
     # NUMBA_DISABLE_JIT=1 (coverage, debugging) leaves plain functions: nothing to cache
-    code = "import fastgd, fastgd.kernels.xor as k; assert not hasattr(k.train_runs, 'stats')"
+    code = "import fastgd, fastgd.kernels.network as k; assert not hasattr(k.train_runs, 'stats')"
     subprocess.run([sys.executable, "-c", code], check=True, env=_env(NUMBA_DISABLE_JIT=1))
 
 
@@ -594,7 +594,7 @@ def test_cache_info_without_a_writable_location_and_clear_dry_run(
     from fastgd import _cache
 
     kernels = Path(_cache.__file__).parent / "kernels"
-    entry = _plant(scratch_cache / _cache._subpath(kernels) / "xor.train_runs-139.py311.nbi")
+    entry = _plant(scratch_cache / _cache._subpath(kernels) / "network.train_runs-139.py311.nbi")
     scratch = _scratch_dirs(tmp_path)
     monkeypatch.setattr(_cache, "cache_dirs", lambda: scratch)
     monkeypatch.setattr(_cache, "write_location", lambda: None)
