@@ -72,8 +72,9 @@ def check_client(client) -> int:
 class _Chain:
     """One chunk's tasks: start, then one per segment, each taking the previous one's state."""
 
-    def __init__(self, client, job: TrainingJob, start: int, stop: int, lanes: int):
+    def __init__(self, client, job: TrainingJob, start: int, stop: int, lanes: int, advance):
         self.client, self.start, self.stop, self.lanes = client, start, stop, lanes
+        self.advance = advance
         # Everything a task needs travels inside the task (X, y and a chunk's runs are small):
         # data scattered to a worker would be lost with it, while a task can always be rerun.
         self.job = job.part(start, stop)
@@ -90,21 +91,32 @@ class _Chain:
                 break
             first, last = segment
             self.last = self.client.submit(
-                advance_chunk, self.job, self.last, first, last, self.lanes, pure=False
+                self.advance, self.job, self.last, first, last, self.lanes, pure=False
             )
             self.pending.append(self.last)
             new.append(self.last)
         return new
 
 
-def run_dask(client, job: TrainingJob, on_progress: Callable[[int], None] | None = None) -> Outcome:
+def run_dask(
+    client,
+    job: TrainingJob,
+    on_progress: Callable[[int], None] | None = None,
+    device: str = "cpu",
+) -> Outcome:
     """Train every run of ``job`` on the cluster behind ``client``.
 
-    Same results as :func:`fastgd.runner.run_local`. On Ctrl-C (or any error) the job's tasks
-    are cancelled before the exception propagates: the workers finish the segment they are
-    running (about a second of work) and start nothing more.
+    Same results as :func:`fastgd.runner.run_local`. With ``device="cuda"`` each task runs on
+    its worker's GPU (:func:`fastgd.gpu.advance_chunk_cuda`; every worker needs one). On
+    Ctrl-C (or any error) the job's tasks are cancelled before the exception propagates: the
+    workers finish the segment they are running (about a second of work) and start nothing
+    more.
     """
     distributed = _require_distributed()
+    if device == "cuda":
+        from fastgd.gpu import advance_chunk_cuda as advance
+    else:
+        advance = advance_chunk
     threads = check_client(client)
     lanes = choose_lanes(job.n_runs, threads)
     collector = _Collector(job)
@@ -112,7 +124,7 @@ def run_dask(client, job: TrainingJob, on_progress: Callable[[int], None] | None
     completed = distributed.as_completed()
     try:
         for start, stop in plan_chunks(job, lanes, threads):
-            chain = _Chain(client, job, start, stop, lanes)
+            chain = _Chain(client, job, start, stop, lanes, advance)
             chains.append(chain)
             for future in [chain.last, *chain.extend()]:
                 owner[future.key] = chain

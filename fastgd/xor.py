@@ -57,7 +57,7 @@ def run_job(
     job: TrainingJob, *, workers=None, client=None, device="cpu", progress=False
 ) -> Outcome:
     """Run a job locally, on Dask or on a GPU, with a progress bar or callback."""
-    if device == "cuda":
+    if device == "cuda" and client is None:
         from fastgd.gpu import run_cuda
 
         with progress_bar(job.n_runs, progress) as advance:
@@ -67,7 +67,7 @@ def run_job(
             return run_local(job, workers, advance)
         from fastgd.distributed import run_dask
 
-        return run_dask(client, job, advance)
+        return run_dask(client, job, advance, device)
 
 
 def train_xor(
