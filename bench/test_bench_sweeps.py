@@ -82,9 +82,13 @@ def test_100k_configs_dask_2_workers(benchmark, client, full_size):
 @pytest.mark.benchmark(group="sweep: Dask overhead per task (1 step per run)")
 def test_dask_overhead_per_task(benchmark, client):
     """1,000 runs of one step: 8 chunks of 2 tasks each, almost no work, so time ~ overhead."""
+    from fastgd._training_setup import plan_runs
     from fastgd.runner import choose_lanes, plan_chunks
+    from fastgd.xor import training_job
 
-    chunks = plan_chunks(len(ALPHAS), choose_lanes(len(ALPHAS), 2), 2)
+    plan = plan_runs(ALPHAS, None, 1, 1, 1, None, None, 4)
+    job = training_job(plan, curve_every=plan.curve_every)
+    chunks = plan_chunks(job, choose_lanes(job.n_runs, 2), 2)
     n_tasks = 2 * len(chunks)  # start_chunk + one advance_chunk segment per chunk
     benchmark.extra_info.update(tasks=n_tasks, note=f"divide the time by {n_tasks} tasks")
     fastgd.sweep_xor(ALPHAS, steps=1, client=client)

@@ -16,7 +16,6 @@ import numpy as np
 from fastgd import status as st
 from fastgd._memory import check_fits
 from fastgd._validation import (
-    MAX_INT,
     finite_float_matrix,
     positive_float,
     positive_float_array,
@@ -391,16 +390,3 @@ def finish_measure(sums: np.ndarray, diverged_at: np.ndarray, measure_steps: int
     inverse_sum = inverse_sum + missing / MEASURE_CLIP
     converged = (diverged_at < 0) & (tail_sum / min(MEASURE_TAIL, measure_steps) < 1.0)
     return np.where(converged, -ratio_sum, inverse_sum)
-
-
-__all__ = [
-    "MAX_INT",
-    "RunPlan",
-    "check_alpha",
-    "check_alphas",
-    "check_output_fits",
-    "finish_measure",
-    "make_sweep_result",
-    "make_train_result",
-    "plan_runs",
-]

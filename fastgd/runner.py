@@ -115,12 +115,6 @@ class TrainingJob(NamedTuple):
         weights = self.w0_inits[0].size + self.w1_inits[0].size
         return 8 * (weights + self.n_checkpoints + self.n_curve + MEASURE_FIELDS + 1)
 
-    def output_bytes(self) -> int:
-        """Memory the job's results take, all runs together."""
-        weights = self.w0_inits[0].size + self.w1_inits[0].size if self.keep_weights else 0
-        per_run = weights + self.n_checkpoints + self.n_curve + MEASURE_FIELDS + 1
-        return 8 * per_run * self.n_runs
-
     def work_per_run_step(self) -> float:
         """A run-step of this network in units of the notebook's (SEGMENT_WORK's unit)."""
         n_samples, n_in = self.X.shape
@@ -304,7 +298,9 @@ def run_local(
     try:
         pending = {pool.submit(work, start, stop) for start, stop in chunks}
         while pending:
-            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            # A timeout, so that the main thread wakes up to take a KeyboardInterrupt even
+            # where none interrupts a blocked wait (``_thread.interrupt_main``, some platforms).
+            finished, pending = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
             for future in finished:
                 done = future.result()
                 if on_progress is not None:

@@ -173,3 +173,20 @@ def test_signed_rank_keeps_the_side_of_the_boundary():
     ranked = signed_rank(np.array([[-5.0, -1.0, 3.0], [0.5, -2.0, 7.0]]))
     assert np.all((ranked < 0) == (np.array([[-5.0, -1.0, 3.0], [0.5, -2.0, 7.0]]) < 0))
     assert ranked.min() == -1.0 and ranked.max() == 1.0
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_ctrl_c_stops_a_long_map_promptly(workers):
+    import os
+    import signal
+    import threading
+    import time
+
+    fastgd.trainability_map(*AXES, steps=2, workers=workers)  # compiled before the clock starts
+    timer = threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGINT))  # "press Ctrl-C"
+    started = time.perf_counter()
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        fastgd.trainability_map(*AXES, steps=10**9, workers=workers)  # hours of work
+    timer.join()
+    assert time.perf_counter() - started < 15

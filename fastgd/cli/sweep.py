@@ -149,7 +149,7 @@ def check_results_fit(args: argparse.Namespace) -> None:
         return  # sweep_xor names the bad value
     n_runs = len(args.alphas) * (len(args.seeds) if args.seeds else 1)
     curve_every = choose_curve_every(args.steps, args.log_every, n_runs)
-    n_weights = 3 * args.hidden + args.hidden
+    n_weights = 3 * args.hidden + args.hidden  # the XOR network: 3 inputs, 1 output
     check_fits(
         output_bytes(args.steps, args.log_every, curve_every, n_weights, n_runs),
         f"--steps {args.steps} with --log-every {args.log_every} "

@@ -24,7 +24,7 @@ import math
 
 from numba import cuda
 
-from fastgd.kernels.activations import LINEAR, SIGMOID, TANH
+from fastgd.kernels.activations import SIGMOID, TANH
 from fastgd.kernels.network import MEAN_FIELD, MEASURE_CLIP, MEASURE_TAIL, MSE
 
 #: Threads per block of a launch.
@@ -145,6 +145,3 @@ def train_runs_cuda(
         if not finite:
             diverged_at[r] = step
             return
-
-
-__all__ = ["LINEAR", "THREADS_PER_BLOCK", "train_runs_cuda"]
