@@ -27,6 +27,7 @@ import numpy as np
 from numba import types
 from numba.core.dispatcher import Dispatcher
 
+from fastgd import _cache
 from fastgd._jit import jit
 
 #: How the kernels pass the point: a C-contiguous float64 vector.
@@ -184,10 +185,10 @@ def dispatcher_for(function: Any, frozen: FrozenGlobals, fresh: bool) -> Dispatc
             return function
         options = {k: v for k, v in function.targetoptions.items() if k != "nopython"}
         return numba.njit(**options)(function.py_func)
-    if is_cacheable(function) and not frozen.digest:
-        return jit(function)
-    # TODO(cache key): with frozen values, the disk cache needs them in its key.
-    return jit(function, cache=False)
+    dispatcher = jit(function, cache=False)
+    if is_cacheable(function):  # in the disk cache, keyed by the values it freezes too
+        _cache.enable(dispatcher, key_extra=frozen.digest or None)
+    return dispatcher
 
 
 def args_type(args: tuple) -> types.Type:

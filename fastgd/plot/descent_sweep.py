@@ -51,7 +51,7 @@ def plot_basins(
     *,
     rate: int = 0,
     momentum: int = 0,
-    by: str = "minimum",
+    by: str = "auto",
     tol: float = 1e-2,
     max_minima: int = 12,
     levels: int = 20,
@@ -67,17 +67,19 @@ def plot_basins(
         The objective, drawn as contour lines under the picture.
     rate, momentum : int
         Which learning rate and momentum of the sweep to draw (indices).
-    by : {"minimum", "fun"}
+    by : {"auto", "minimum", "fun"}
         "minimum": one colour per minimum reached (final points within ``tol`` are the
         same minimum; the ``max_minima`` lowest get their own colour, the rest share one);
-        "fun": the final value of f. Runs that did not converge are grey (max_iter), dark
-        grey (step lost) or black (diverged).
+        "fun": the final value of f; "auto": "minimum" when the runs found at most
+        ``max_minima`` minima, else "fun" (a ring or valley of minima, as ``sin(x**2 +
+        y**2)`` has, is a continuum, not a few points). Runs that did not converge are grey
+        (max_iter), dark grey (step lost) or black (diverged).
     """
     plt = _pyplot()
     if result.x0.shape[1] != 2:
         raise ValueError(f"plot_basins draws 2-D problems, got {result.x0.shape[1]}-D")
-    if by not in ("minimum", "fun"):
-        raise ValueError(f"by must be 'minimum' or 'fun', got {by!r}")
+    if by not in ("auto", "minimum", "fun"):
+        raise ValueError(f"by must be 'auto', 'minimum' or 'fun', got {by!r}")
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 5.8), layout="constrained")
     starts = result.x0
@@ -89,14 +91,24 @@ def plot_basins(
     for code, color in _NOT_CONVERGED.items():
         colors[status == code] = plt.matplotlib.colors.to_rgba(color)
     legend = []
+    labels, centres, minima = cluster_minima(points, values, ok, tol)
+    if by == "auto":
+        by = "minimum" if len(centres) <= max_minima else "fun"
     if by == "minimum":
-        labels, centres, minima = cluster_minima(points, values, ok, tol)
         palette = plt.get_cmap("tab20" if len(centres) > 10 else "tab10")
         for label in range(len(centres)):
-            shown = min(label, max_minima)
-            colors[labels == label] = palette(shown % palette.N)
+            color = palette(label % palette.N) if label < max_minima else (0.6, 0.4, 0.8, 1.0)
+            colors[labels == label] = color
             if label < max_minima:
-                legend.append((palette(label % palette.N), centres[label], minima[label]))
+                legend.append((color, centres[label], minima[label]))
+        if len(centres) > max_minima:
+            ax.scatter(
+                [],
+                [],
+                color=(0.6, 0.4, 0.8),
+                marker="s",
+                label=f"{len(centres) - max_minima} other minima",
+            )
     else:
         finite = ok & np.isfinite(values)
         if finite.any():
@@ -107,7 +119,15 @@ def plot_basins(
     shape = lattice_shape(starts)
     if shape is not None:
         extent = (starts[:, 0].min(), starts[:, 0].max(), starts[:, 1].min(), starts[:, 1].max())
-        ax.imshow(colors.reshape(shape + (4,)), origin="lower", extent=extent, aspect="auto")
+        spans = extent[1] - extent[0], extent[3] - extent[2]
+        square = max(spans) < 3 * min(spans)  # keep circles round unless that makes a sliver
+        ax.imshow(
+            colors.reshape(shape + (4,)),
+            origin="lower",
+            extent=extent,
+            aspect="equal" if square else "auto",
+            interpolation="nearest",
+        )
     else:
         ax.scatter(starts[:, 0], starts[:, 1], c=colors, s=12)
     if fun is not None:

@@ -6,9 +6,17 @@ are interchangeable: the tests hold the two to round-off, and the benchmarks tim
 the other.
 """
 
-from fastgd.reference.descent import approx_fprime, minimize
+from fastgd.reference.descent import approx_fprime, minimize, minimize_many
 from fastgd.reference.xor import sweep_xor, train_xor
 from fastgd.results import DescentResult
 from fastgd.schedules import StepDecay
 
-__all__ = ["DescentResult", "StepDecay", "approx_fprime", "minimize", "sweep_xor", "train_xor"]
+__all__ = [
+    "DescentResult",
+    "StepDecay",
+    "approx_fprime",
+    "minimize",
+    "minimize_many",
+    "sweep_xor",
+    "train_xor",
+]
