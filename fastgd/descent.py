@@ -28,6 +28,7 @@ from fastgd import _objectives
 from fastgd import status as st
 from fastgd._descent_setup import (
     FPRIME_EPSILON,
+    Options,
     Problem,
     check_jac_at_x0,
     kernel_arrays,
@@ -188,21 +189,7 @@ def minimize(
             if plan.native is None:
                 return reference.descend(plan.problem._replace(x0=np.array(x, dtype=float)))
             return _descend(plan, x)
-    problem = make_problem(
-        fun,
-        x0,
-        jac=jac,
-        lr=lr,
-        momentum=momentum,
-        nesterov=nesterov,
-        window=window,
-        tol=tol,
-        max_iter=max_iter,
-        epsilon=epsilon,
-        args=args,
-        record_path=record_path,
-        check_objective=False,
-    )
+    problem = make_problem(fun, x0, Options.of(locals()), check_objective=False)
     plan = _make_plan(problem)
     if key is not None:
         _remember(_PLANS, key, plan, _PLAN_MEMORY)

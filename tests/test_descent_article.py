@@ -12,6 +12,8 @@ from fastgd.problems import (
     QUADRATIC_PRINTED,
     quadratic,
     quadratic_gradient,
+    rosen_gradient,
+    rosen_numpy,
     sin_r2,
 )
 
@@ -125,20 +127,9 @@ def test_unlimited_window_equals_a_window_longer_than_the_run():
     np.testing.assert_array_equal(a.path, b.path)
 
 
-def rosen(x):
-    return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2)
-
-
-def rosen_der(x):
-    g = np.zeros_like(x)
-    g[:-1] = -400 * x[:-1] * (x[1:] - x[:-1] ** 2) - 2 * (1 - x[:-1])
-    g[1:] += 200 * (x[1:] - x[:-1] ** 2)
-    return g
-
-
 def test_n_dimensional_rosenbrock_with_analytic_gradient():
     x0 = np.full(6, 0.5)
-    compiled = fastgd.minimize(rosen, x0, jac=rosen_der, lr=1e-3, max_iter=2000)
-    ref = reference.minimize(rosen, x0, jac=rosen_der, lr=1e-3, max_iter=2000)
-    assert compiled.fun < rosen(x0) and compiled.nit == ref.nit
+    compiled = fastgd.minimize(rosen_numpy, x0, jac=rosen_gradient, lr=1e-3, max_iter=2000)
+    ref = reference.minimize(rosen_numpy, x0, jac=rosen_gradient, lr=1e-3, max_iter=2000)
+    assert compiled.fun < rosen_numpy(x0) and compiled.nit == ref.nit
     np.testing.assert_allclose(compiled.x, ref.x, rtol=1e-12)

@@ -9,7 +9,7 @@ import textwrap
 
 import pytest
 
-SCRIPT_MODULE = '''
+SCRIPT_MODULE = """
 import numpy as np
 
 SCALE = 1.0
@@ -21,7 +21,7 @@ def scaled(p):
 
 def bowl(p):
     return (p[0] - 1) ** 2 + np.sin(p[1]) ** 2
-'''
+"""
 
 RUN = """
 import json, sys

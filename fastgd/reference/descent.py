@@ -20,6 +20,7 @@ from fastgd import status as st
 from fastgd._descent_setup import (
     FPRIME_EPSILON,
     DescentResult,
+    Options,
     Problem,
     make_problem,
     make_result,
@@ -49,20 +50,7 @@ def minimize(
     record_path: bool = True,
 ) -> DescentResult:
     """Minimise ``fun`` by gradient descent (numpy reference). See :func:`fastgd.minimize`."""
-    problem = make_problem(
-        fun,
-        x0,
-        jac=jac,
-        lr=lr,
-        momentum=momentum,
-        nesterov=nesterov,
-        window=window,
-        tol=tol,
-        max_iter=max_iter,
-        epsilon=epsilon,
-        args=args,
-        record_path=record_path,
-    )
+    problem = make_problem(fun, x0, Options.of(locals()))
     return descend(problem)
 
 
@@ -301,20 +289,7 @@ def minimize_many(
     unknown = set(execution) - {"workers", "client", "progress"}
     if unknown:
         raise TypeError(f"minimize_many() got unexpected keyword arguments {sorted(unknown)}")
-    sweep = make_sweep_problem(
-        fun,
-        x0,
-        jac=jac,
-        lr=lr,
-        momentum=momentum,
-        nesterov=nesterov,
-        window=window,
-        tol=tol,
-        max_iter=max_iter,
-        epsilon=epsilon,
-        args=args,
-        record_path=record_path,
-    )
+    sweep = make_sweep_problem(fun, x0, Options.of(locals()))
     outputs = sweep_outputs(sweep)
     for r in range(sweep.n_runs):
         store_run(outputs, r, descend(sweep.run(r)))
