@@ -182,10 +182,38 @@ def plot_sweep_heatmap(result, value: str = "fun", ax=None, *, start: int = 0, c
     shown = np.ma.masked_where((status == st.DIVERGED) | ~np.isfinite(data), data)
     image = ax.imshow(shown, origin="lower", aspect="auto", cmap=cmap or "viridis_r")
     ax.figure.colorbar(image, ax=ax, label="final f" if value == "fun" else "updates (nit)")
-    rows, cols = np.nonzero(status == st.DIVERGED)
-    ax.scatter(cols, rows, marker="x", color="crimson", label="diverged")
-    rows, cols = np.nonzero(status == st.MAX_ITER)
-    ax.scatter(cols, rows, marker=".", color="white", label="max_iter")
+    for code, marker, color, name in (
+        (st.DIVERGED, "x", "crimson", "diverged"),
+        (st.MAX_ITER, "o", "white", "max_iter reached"),
+        (st.STEP_LOST, "s", "0.45", "step lost"),
+    ):
+        rows, cols = np.nonzero(status == code)
+        if rows.size:
+            ax.scatter(
+                cols,
+                rows,
+                marker=marker,
+                color=color,
+                edgecolors="k",
+                linewidths=0.5,
+                s=40,
+                label=name,
+                zorder=3,
+            )
+    if data.size <= 150:  # small grids: the numbers themselves
+        for (row, col), number in np.ndenumerate(data):
+            if np.isfinite(number) and status[row, col] != st.DIVERGED:
+                text = f"{number:.3g}" if value == "fun" else f"{int(number)}"
+                ax.text(
+                    col,
+                    row,
+                    text,
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="0.15",
+                    bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.6),
+                )
     _ticks(ax.set_xticks, ax.set_xticklabels, result.lr)
     _ticks(ax.set_yticks, ax.set_yticklabels, result.momentum)
     ax.set_xlabel("learning rate")
@@ -193,7 +221,7 @@ def plot_sweep_heatmap(result, value: str = "fun", ax=None, *, start: int = 0, c
     x0 = ", ".join(f"{v:.3g}" for v in result.x0[start])
     ax.set_title(f"{'Final f' if value == 'fun' else 'Updates'} from x0 = ({x0})")
     if ax.get_legend_handles_labels()[0]:
-        ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.25, 1.0))
+        ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3)
     return ax
 
 
