@@ -297,6 +297,8 @@ def compile_objective(
     remembered = _REMEMBERED.get(key)
     if remembered is not None and remembered[1].unchanged():
         return remembered
+    if numba.config.DISABLE_JIT:
+        return _python_objective(key, fun, jac)
     fresh = remembered is not None  # remembered but stale: its frozen values changed
     frozen = FrozenGlobals(fun, jac)
     arg_types = args_type(args)
@@ -309,6 +311,24 @@ def compile_objective(
     _REMEMBERED.pop(key, None)
     if len(_REMEMBERED) >= _MEMORY_SIZE:
         del _REMEMBERED[next(iter(_REMEMBERED))]
+    _REMEMBERED[key] = (native, frozen)
+    return native, frozen
+
+
+def _python_objective(key: tuple, fun: Any, jac: Any) -> tuple[NativeObjective, FrozenGlobals]:
+    """With NUMBA_DISABLE_JIT=1 the kernels run as Python and call objectives by handle."""
+    from fastgd.kernels.native import PYTHON_OBJECTIVES
+
+    handles = []
+    for function in (fun, jac):
+        if function is None:
+            handles.append(0)
+            continue
+        handle = len(PYTHON_OBJECTIVES) + 1
+        PYTHON_OBJECTIVES[handle] = getattr(function, "py_func", function)
+        handles.append(handle)
+    native = NativeObjective(handles[0], handles[1], types.none, (fun, jac))
+    frozen = FrozenGlobals()  # Python reads the globals afresh at every call
     _REMEMBERED[key] = (native, frozen)
     return native, frozen
 
