@@ -398,16 +398,36 @@ def approx_fprime(xk, f, epsilon=FPRIME_EPSILON, *args, method: str = "forward")
     -------
     ndarray, shape (n,)
     """
+    last = _LAST_FPRIME[0]
+    if (  # the steady path: the same f (no args) as the last call, a plain float vector
+        f is last[0]
+        and not args
+        and type(xk) is np.ndarray
+        and type(epsilon) is float
+        and (last[2] is None or last[2].unchanged())
+        and xk.dtype == np.float64
+        and xk.ndim == 1
+        and xk.flags.c_contiguous
+        and -math.inf < epsilon < math.inf
+        and (method == "forward" or method == "central")
+    ):
+        return kernels.approx_fprime(last[1], xk, epsilon, _NO_STEPS, method == "central", ())
     if method != "forward" and method != "central":
         raise ValueError(f"method must be 'forward' or 'central', got {method!r}")
     xk = reference.check_xk(xk)
     eps, steps = _fprime_steps(epsilon, xk)
     if not callable(f):
         raise TypeError(f"f must be callable, got {type(f).__name__}")
-    native, _ = _native(f, None, xk, args, "f")
+    native, frozen = _native(f, None, xk, args, "f")
     if native is None:
         return reference.approx_fprime(xk, f, epsilon, *args, method=method)
+    if not args:
+        _LAST_FPRIME[0] = (f, native.fun, frozen if frozen is not None and frozen.entries else None)
     return kernels.approx_fprime(native.fun, xk, eps, steps, method == "central", args)
+
+
+#: The last call's f (without args), its address and frozen values: the steady path.
+_LAST_FPRIME = [(_NOTHING, 0, None)]
 
 
 def _fprime_steps(epsilon, xk: np.ndarray) -> tuple[float, np.ndarray]:
