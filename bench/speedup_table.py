@@ -8,11 +8,12 @@ Usage::
 Within each benchmark group the baseline is the entry whose name contains ``reference``,
 ``scipy``, ``python`` or ``baseline`` (what the others are compared with); every row shows
 its minimum time and the baseline's minimum divided by it. Times of entries with
-``extrapolate_to_alphas`` in their ``extra_info`` (a reference timed on a few alphas) are
-scaled linearly and marked ``*``.
-Rows with ``alpha_steps`` in ``extra_info`` also show throughput in alpha-steps (run-steps)
-per second, and rows with ``flops`` (and ``peak_flops``) floating-point operations per second
-(and the share of the machine's peak).
+``extrapolate_to_alphas`` or ``extrapolate_to_runs`` in their ``extra_info`` (a baseline timed
+on a sample) are scaled linearly and marked ``*``. Entries with ``measured_seconds`` (timed
+inside a new process, e.g. a first call after ``import fastgd``) show the minimum of those,
+marked ``†``. Rows with ``alpha_steps`` or ``runs`` in ``extra_info`` also show throughput,
+and rows with ``flops`` (and ``peak_flops``) floating-point operations per second (and the
+share of the machine's peak).
 """
 
 from __future__ import annotations
@@ -25,13 +26,40 @@ BASELINE_WORDS = ("reference", "scipy", "python", "baseline")
 
 
 def _scale(bench: dict) -> float:
-    """How many times the timed work the full job is (1 unless timed on a sample of alphas)."""
+    """How many times the timed work the full job is (1 unless timed on a sample)."""
     info = bench.get("extra_info", {})
-    return info["extrapolate_to_alphas"] / info["alphas"] if "extrapolate_to_alphas" in info else 1
+    if "extrapolate_to_alphas" in info:
+        return info["extrapolate_to_alphas"] / info["alphas"]
+    if "extrapolate_to_runs" in info:
+        return info["extrapolate_to_runs"] / info["timed_runs"]
+    return 1
 
 
 def _seconds(bench: dict) -> float:
+    info = bench.get("extra_info", {})
+    if info.get("measured_seconds"):
+        return min(info["measured_seconds"])
     return bench["stats"]["min"] * _scale(bench)
+
+
+def _throughput(bench: dict, seconds: float) -> str:
+    info = bench.get("extra_info", {})
+    if "alpha_steps" in info:
+        rate = f"{info['alpha_steps'] * _scale(bench) / seconds / 1e6:,.2f} M alpha-steps/s"
+        return rate + _flops(info, bench, seconds)
+    if "runs" in info:
+        return f"{info['runs'] / seconds:,.0f} runs/s"
+    return ""
+
+
+def _flops(info: dict, bench: dict, seconds: float) -> str:
+    """'; 15.2 GFLOP/s (18 % of peak)' for entries that count their floating-point work."""
+    if "flops" not in info:
+        return ""
+    flops = info["flops"] * _scale(bench) / seconds
+    peak = info.get("peak_flops")
+    share = f" ({100 * flops / peak:.0f} % of peak)" if peak else ""
+    return f"; {flops / 1e9:,.1f} GFLOP/s{share}"
 
 
 def _fmt_time(seconds: float) -> str:
@@ -59,22 +87,19 @@ def table(data: dict) -> str:
         baseline = next((b for b in benches if any(w in b["name"] for w in BASELINE_WORDS)), None)
         for bench in benches:
             seconds, scaled = _seconds(bench), _scale(bench) != 1
-            name = bench["name"].removeprefix("test_") + (" *" if scaled else "")
+            inside = bool(bench.get("extra_info", {}).get("measured_seconds"))
+            mark = " *" if scaled else " †" if inside else ""
+            name = bench["name"].removeprefix("test_") + mark
             ratio = f"{_seconds(baseline) / seconds:,.1f}x" if baseline else ""
-            info = bench.get("extra_info", {})
-            work = info.get("alpha_steps")
-            rate = f"{work * _scale(bench) / seconds / 1e6:,.2f} M alpha-steps/s" if work else ""
-            if "flops" in info:
-                flops = info["flops"] * _scale(bench) / seconds
-                rate += f"; {flops / 1e9:,.1f} GFLOP/s"
-                if info.get("peak_flops"):
-                    rate += f" ({100 * flops / info['peak_flops']:.0f} % of peak)"
+            rate = _throughput(bench, seconds)
             lines.append(f"| {group} | {name} | {_fmt_time(seconds)} | {ratio} | {rate} |")
     if any(_scale(b) != 1 for b in data["benchmarks"]):
         lines.append(
-            "\n`*` timed on fewer alphas and scaled linearly (the reference runs alphas "
-            "one after another)."
+            "\n`*` timed on a sample (fewer alphas or runs) and scaled linearly (the baseline "
+            "runs them one after another)."
         )
+    if any(b.get("extra_info", {}).get("measured_seconds") for b in data["benchmarks"]):
+        lines.append("\n`†` timed inside a new process, after `import fastgd`.")
     return "\n".join(lines)
 
 

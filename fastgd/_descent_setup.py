@@ -1,4 +1,4 @@
-"""What the compiled descent and the reference share: checks, the problem, settings, results.
+"""What the compiled descent and the reference share: options, checks, the problem, results.
 
 Only the loop differs between :mod:`fastgd.descent` and :mod:`fastgd.reference.descent`;
 everything that decides *what* is minimised and how the answer is packaged lives here.
@@ -31,6 +31,30 @@ GRADIENT_CODES = {
 }
 #: scipy.optimize.approx_fprime's default step: the square root of machine epsilon.
 FPRIME_EPSILON = float(np.sqrt(np.finfo(np.float64).eps))
+
+
+class Options(NamedTuple):
+    """A descent's options as the caller gave them, before any check (see :func:`make_problem`).
+
+    The public functions take them as keyword arguments, with the same names and defaults in
+    the compiled and the reference modules; :meth:`of` collects them from a call's locals.
+    """
+
+    jac: Any = None
+    lr: Any = 0.1
+    momentum: Any = 0.0
+    nesterov: Any = False
+    window: Any = None
+    tol: Any = 1e-5
+    max_iter: Any = 1000
+    epsilon: Any = 0.01
+    args: Any = ()
+    record_path: Any = True
+
+    @classmethod
+    def of(cls, names: dict) -> Options:
+        """The options among ``names`` (a function's ``locals()``)."""
+        return cls(*(names[field] for field in cls._fields))
 
 
 class Problem(NamedTuple):
@@ -166,36 +190,22 @@ def callable_objective(fun, jac) -> tuple[Any, str]:
     raise ValueError(f"jac must be a callable, 'forward' or 'central', got {jac!r}")
 
 
-def make_problem(
-    fun,
-    x0,
-    *,
-    jac,
-    lr,
-    momentum,
-    nesterov,
-    window,
-    tol,
-    max_iter,
-    epsilon,
-    args,
-    record_path,
-    check_objective: bool = True,
-) -> Problem:
+def make_problem(fun, x0, options: Options, check_objective: bool = True) -> Problem:
     """Check every argument (each error names it) and return the :class:`Problem`.
 
     ``check_objective=False`` skips calling ``fun`` (and ``jac``) once at ``x0``.
     """
     x0 = check_x0(x0)
-    schedule = as_schedule(lr)
-    momentum = check_momentum(momentum)
-    nesterov = boolean(nesterov, "nesterov")
-    window = check_window(window)
-    tol = positive_float(tol, "tol")
-    max_iter = positive_int(max_iter, "max_iter")
-    epsilon = positive_float(epsilon, "epsilon")
-    args = check_args(args)
-    record_path = boolean(record_path, "record_path")
+    schedule = as_schedule(options.lr)
+    momentum = check_momentum(options.momentum)
+    nesterov = boolean(options.nesterov, "nesterov")
+    window = check_window(options.window)
+    tol = positive_float(options.tol, "tol")
+    max_iter = positive_int(options.max_iter, "max_iter")
+    epsilon = positive_float(options.epsilon, "epsilon")
+    args = check_args(options.args)
+    record_path = boolean(options.record_path, "record_path")
+    jac = options.jac
     expression = None
     if is_expression(fun):
         expression, fun, jac, jac_mode = expression_objective(fun, jac, x0.size, args)
@@ -377,27 +387,14 @@ def check_sweep_memory(n_runs: int, n: int, max_iter: int, record_path: bool) ->
         )
 
 
-def make_sweep_problem(
-    fun, x0, *, jac, lr, momentum, nesterov, window, tol, max_iter, epsilon, args, record_path
-) -> SweepProblem:
-    """Check every argument of a sweep (each error names it)."""
+def make_sweep_problem(fun, x0, options: Options) -> SweepProblem:
+    """Check every argument of a sweep (each error names it); ``options.lr`` and
+    ``options.momentum`` may hold several values (see :func:`fastgd.minimize_many`)."""
     starts = check_starts(x0)
-    schedule, rates = check_rates(lr)
-    momenta = check_momenta(momentum)
-    problem = make_problem(
-        fun,
-        starts[0],
-        jac=jac,
-        lr=schedule,
-        momentum=float(momenta[0]),
-        nesterov=nesterov,
-        window=window,
-        tol=tol,
-        max_iter=max_iter,
-        epsilon=epsilon,
-        args=args,
-        record_path=record_path,
-    )
+    schedule, rates = check_rates(options.lr)
+    momenta = check_momenta(options.momentum)
+    first = options._replace(lr=schedule, momentum=float(momenta[0]))
+    problem = make_problem(fun, starts[0], first)
     sweep = SweepProblem(problem, starts, rates, momenta)
     check_sweep_memory(sweep.n_runs, starts.shape[1], problem.max_iter, problem.record_path)
     return sweep

@@ -27,6 +27,7 @@ import numpy as np
 from numba import types
 from numba.core.dispatcher import Dispatcher
 
+from fastgd import _cache
 from fastgd._jit import jit
 
 #: How the kernels pass the point: a C-contiguous float64 vector.
@@ -184,10 +185,10 @@ def dispatcher_for(function: Any, frozen: FrozenGlobals, fresh: bool) -> Dispatc
             return function
         options = {k: v for k, v in function.targetoptions.items() if k != "nopython"}
         return numba.njit(**options)(function.py_func)
-    if is_cacheable(function) and not frozen.digest:
-        return jit(function)
-    # TODO(cache key): with frozen values, the disk cache needs them in its key.
-    return jit(function, cache=False)
+    dispatcher = jit(function, cache=False)
+    if is_cacheable(function):  # in the disk cache, keyed by the values it freezes too
+        _cache.enable(dispatcher, key_extra=frozen.digest or None)
+    return dispatcher
 
 
 def args_type(args: tuple) -> types.Type:
@@ -296,6 +297,8 @@ def compile_objective(
     remembered = _REMEMBERED.get(key)
     if remembered is not None and remembered[1].unchanged():
         return remembered
+    if numba.config.DISABLE_JIT:
+        return _python_objective(key, fun, jac)
     fresh = remembered is not None  # remembered but stale: its frozen values changed
     frozen = FrozenGlobals(fun, jac)
     arg_types = args_type(args)
@@ -308,6 +311,24 @@ def compile_objective(
     _REMEMBERED.pop(key, None)
     if len(_REMEMBERED) >= _MEMORY_SIZE:
         del _REMEMBERED[next(iter(_REMEMBERED))]
+    _REMEMBERED[key] = (native, frozen)
+    return native, frozen
+
+
+def _python_objective(key: tuple, fun: Any, jac: Any) -> tuple[NativeObjective, FrozenGlobals]:
+    """With NUMBA_DISABLE_JIT=1 the kernels run as Python and call objectives by handle."""
+    from fastgd.kernels.native import PYTHON_OBJECTIVES
+
+    handles = []
+    for function in (fun, jac):
+        if function is None:
+            handles.append(0)
+            continue
+        handle = len(PYTHON_OBJECTIVES) + 1
+        PYTHON_OBJECTIVES[handle] = getattr(function, "py_func", function)
+        handles.append(handle)
+    native = NativeObjective(handles[0], handles[1], types.none, (fun, jac))
+    frozen = FrozenGlobals()  # Python reads the globals afresh at every call
     _REMEMBERED[key] = (native, frozen)
     return native, frozen
 

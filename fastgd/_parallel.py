@@ -14,6 +14,9 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
 import numpy as np
 
+#: Seconds the calling thread waits for chunks before looking for a pending Ctrl-C.
+WAIT_SLICE = 0.1
+
 
 def default_workers() -> int:
     """Threads to use: the CPUs this process may run on (``NUMBA_NUM_THREADS`` if set)."""
@@ -49,7 +52,9 @@ def run_chunks(
     try:
         pending = {pool.submit(work, first, stop, stop_flag) for first, stop in chunks}
         while pending:
-            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            # In slices: a Ctrl-C that arrives while waiting is raised at the next slice,
+            # whichever thread the signal was delivered to.
+            finished, pending = wait(pending, timeout=WAIT_SLICE, return_when=FIRST_COMPLETED)
             for future in finished:
                 done = future.result()
                 if on_progress is not None:

@@ -28,6 +28,7 @@ from fastgd import _objectives
 from fastgd import status as st
 from fastgd._descent_setup import (
     FPRIME_EPSILON,
+    Options,
     Problem,
     check_jac_at_x0,
     kernel_arrays,
@@ -188,21 +189,7 @@ def minimize(
             if plan.native is None:
                 return reference.descend(plan.problem._replace(x0=np.array(x, dtype=float)))
             return _descend(plan, x)
-    problem = make_problem(
-        fun,
-        x0,
-        jac=jac,
-        lr=lr,
-        momentum=momentum,
-        nesterov=nesterov,
-        window=window,
-        tol=tol,
-        max_iter=max_iter,
-        epsilon=epsilon,
-        args=args,
-        record_path=record_path,
-        check_objective=False,
-    )
+    problem = make_problem(fun, x0, Options.of(locals()), check_objective=False)
     plan = _make_plan(problem)
     if key is not None:
         _remember(_PLANS, key, plan, _PLAN_MEMORY)
@@ -411,16 +398,36 @@ def approx_fprime(xk, f, epsilon=FPRIME_EPSILON, *args, method: str = "forward")
     -------
     ndarray, shape (n,)
     """
+    last = _LAST_FPRIME[0]
+    if (  # the steady path: the same f (no args) as the last call, a plain float vector
+        f is last[0]
+        and not args
+        and type(xk) is np.ndarray
+        and type(epsilon) is float
+        and (last[2] is None or last[2].unchanged())
+        and xk.dtype == np.float64
+        and xk.ndim == 1
+        and xk.flags.c_contiguous
+        and -math.inf < epsilon < math.inf
+        and (method == "forward" or method == "central")
+    ):
+        return kernels.approx_fprime(last[1], xk, epsilon, _NO_STEPS, method == "central", ())
     if method != "forward" and method != "central":
         raise ValueError(f"method must be 'forward' or 'central', got {method!r}")
     xk = reference.check_xk(xk)
     eps, steps = _fprime_steps(epsilon, xk)
     if not callable(f):
         raise TypeError(f"f must be callable, got {type(f).__name__}")
-    native, _ = _native(f, None, xk, args, "f")
+    native, frozen = _native(f, None, xk, args, "f")
     if native is None:
         return reference.approx_fprime(xk, f, epsilon, *args, method=method)
+    if not args:
+        _LAST_FPRIME[0] = (f, native.fun, frozen if frozen is not None and frozen.entries else None)
     return kernels.approx_fprime(native.fun, xk, eps, steps, method == "central", args)
+
+
+#: The last call's f (without args), its address and frozen values: the steady path.
+_LAST_FPRIME = [(_NOTHING, 0, None)]
 
 
 def _fprime_steps(epsilon, xk: np.ndarray) -> tuple[float, np.ndarray]:

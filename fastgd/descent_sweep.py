@@ -17,6 +17,7 @@ import numpy as np
 
 from fastgd import descent
 from fastgd._descent_setup import (
+    Options,
     SweepProblem,
     make_sweep_problem,
     make_sweep_result,
@@ -128,19 +129,8 @@ def minimize_many(
     >>> bool(np.array_equal(one.x, res.x[7, 0, 0]))
     True
     """
-    arguments = dict(
-        jac=jac,
-        lr=lr,
-        momentum=momentum,
-        nesterov=nesterov,
-        window=window,
-        tol=tol,
-        max_iter=max_iter,
-        epsilon=epsilon,
-        args=args,
-        record_path=record_path,
-    )
-    sweep = make_sweep_problem(fun, x0, **arguments)
+    options = Options.of(locals())
+    sweep = make_sweep_problem(fun, x0, options)
     if workers is not None:
         workers = positive_int(workers, "workers")
     outputs = sweep_outputs(sweep)
@@ -148,7 +138,7 @@ def minimize_many(
         if client is None:
             _run_local(sweep, outputs, workers or default_workers(), advance)
         else:
-            _run_dask(client, _DaskSpec(fun, sweep.starts, arguments), sweep, outputs, advance)
+            _run_dask(client, _DaskSpec(fun, sweep.starts, options), sweep, outputs, advance)
     return make_sweep_result(sweep, outputs)
 
 
@@ -202,11 +192,11 @@ class _DaskSpec:
     is a digest of the objective, so that each worker process compiles it once.
     """
 
-    def __init__(self, fun, starts: np.ndarray, arguments: dict) -> None:
+    def __init__(self, fun, starts: np.ndarray, options: Options) -> None:
         import cloudpickle
 
-        self.fun, self.starts, self.arguments = fun, starts, arguments
-        payload = cloudpickle.dumps((fun, arguments["jac"], arguments["args"]))
+        self.fun, self.starts, self.options = fun, starts, options
+        payload = cloudpickle.dumps((fun, options.jac, options.args))
         self.objective_id = hashlib.blake2b(payload, digest_size=16).hexdigest()
 
 
@@ -240,7 +230,7 @@ def dask_chunk(spec: _DaskSpec, first: int, stop: int) -> dict[str, np.ndarray]:
     """A Dask task: runs ``first:stop`` of a sweep on this worker; returns their outputs."""
     cached = _WORKER_PLANS.get(spec.objective_id)
     if cached is None:
-        sweep = make_sweep_problem(spec.fun, spec.starts, **spec.arguments)
+        sweep = make_sweep_problem(spec.fun, spec.starts, spec.options)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", descent.ObjectiveCompileWarning)
             plan = descent._make_plan(sweep.problem)

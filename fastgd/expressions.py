@@ -23,14 +23,14 @@ import ast
 import hashlib
 import importlib.util
 import math
-import os
 import sys
-import tempfile
 import types as pytypes
 from pathlib import Path
 from typing import Any
 
 import numba
+
+from fastgd import _cache
 
 #: Functions an expression may call: name in the text -> sympy function name.
 FUNCTIONS = {
@@ -248,44 +248,6 @@ def _key(*parts: str) -> str:
     return hasher.hexdigest()
 
 
-def expression_dir() -> Path:
-    """Where generated modules go, by Numba's rules for its own cache.
-
-    ``$NUMBA_CACHE_DIR/fastgd-expressions`` if that variable is set; else
-    ``fastgd/__pycache__/expressions`` if the package directory is writable; else the user's
-    cache (``~/.cache/fastgd/expressions``); else a temporary directory for this process.
-    """
-    candidates = []
-    if os.environ.get("NUMBA_CACHE_DIR"):
-        candidates.append(Path(os.environ["NUMBA_CACHE_DIR"]) / "fastgd-expressions")
-    candidates.append(Path(__file__).parent / "__pycache__" / "expressions")
-    home_cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache")
-    candidates.append(Path(home_cache) / "fastgd" / "expressions")
-    for directory in candidates:
-        if _writable(directory):
-            return directory
-    return _private_dir()
-
-
-def _writable(directory: Path) -> bool:
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=directory):
-            pass
-    except OSError:
-        return False
-    return True
-
-
-_PRIVATE: list[Path] = []
-
-
-def _private_dir() -> Path:
-    if not _PRIVATE:
-        _PRIVATE.append(Path(tempfile.mkdtemp(prefix="fastgd-expressions-")))
-    return _PRIVATE[0]
-
-
 _LOADED: dict[str, pytypes.ModuleType] = {}
 
 
@@ -298,19 +260,27 @@ def _import(path: Path, name: str) -> pytypes.ModuleType:
 
 
 def _module(key: str, make_source) -> pytypes.ModuleType:
-    """The generated module for ``key``: loaded, imported from disk, or generated now."""
+    """The generated module for ``key``: loaded, imported from disk, or generated now.
+
+    Modules live in :func:`fastgd._cache.expression_dir` (written atomically, so processes
+    filling it at once are safe); with no writable place the module runs from memory and its
+    functions compile in memory.
+    """
     try:
         return _LOADED[key]
     except KeyError:
         pass
-    directory = expression_dir()
-    path = directory / f"expr_{key}.py"
-    if not path.exists():
-        source = make_source()
-        # Write then rename: a process reading the file never sees half of it.
-        with tempfile.NamedTemporaryFile("w", dir=directory, suffix=".tmp", delete=False) as f:
-            f.write(source)
-        os.replace(f.name, path)
+    name = f"expr_{key}"
+    directory = _cache.expression_dir()
+    path = None if directory is None else directory / f"{name}.py"
+    if path is None or not path.exists():
+        source = make_source()  # needs sympy: only the first time an expression is seen
+        path = _cache.write_expression_module(name, source)
+        if path is None:
+            module = pytypes.ModuleType(f"fastgd_expression_{key}")
+            exec(compile(source, f"<fastgd expression {key}>", "exec"), module.__dict__)
+            _LOADED[key] = module
+            return module
     module = _import(path, f"fastgd_expression_{key}")
     _LOADED[key] = module
     return module

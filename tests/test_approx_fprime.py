@@ -6,22 +6,11 @@ from scipy import optimize
 
 import fastgd
 import fastgd.reference as reference
+from fastgd.problems import rosen, rosen_numpy
 
 
 def quadratic_form(x, c0, c1):
     return c0 * x[0] ** 2 + c1 * x[1] ** 2
-
-
-def rosen(x):
-    """Rosenbrock summed in index order: the same floating-point operations in numpy and Numba."""
-    total = 0.0
-    for i in range(x.shape[0] - 1):
-        total += 100.0 * (x[i + 1] - x[i] ** 2) ** 2 + (1 - x[i]) ** 2
-    return total
-
-
-def rosen_numpy(x):
-    return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2)
 
 
 @pytest.mark.parametrize("gd", [fastgd, reference], ids=["compiled", "reference"])

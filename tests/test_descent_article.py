@@ -12,6 +12,8 @@ from fastgd.problems import (
     QUADRATIC_PRINTED,
     quadratic,
     quadratic_gradient,
+    rosen_gradient,
+    rosen_numpy,
     sin_r2,
 )
 
@@ -125,20 +127,36 @@ def test_unlimited_window_equals_a_window_longer_than_the_run():
     np.testing.assert_array_equal(a.path, b.path)
 
 
-def rosen(x):
-    return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2)
-
-
-def rosen_der(x):
-    g = np.zeros_like(x)
-    g[:-1] = -400 * x[:-1] * (x[1:] - x[:-1] ** 2) - 2 * (1 - x[:-1])
-    g[1:] += 200 * (x[1:] - x[:-1] ** 2)
-    return g
-
-
 def test_n_dimensional_rosenbrock_with_analytic_gradient():
     x0 = np.full(6, 0.5)
-    compiled = fastgd.minimize(rosen, x0, jac=rosen_der, lr=1e-3, max_iter=2000)
-    ref = reference.minimize(rosen, x0, jac=rosen_der, lr=1e-3, max_iter=2000)
-    assert compiled.fun < rosen(x0) and compiled.nit == ref.nit
+    compiled = fastgd.minimize(rosen_numpy, x0, jac=rosen_gradient, lr=1e-3, max_iter=2000)
+    ref = reference.minimize(rosen_numpy, x0, jac=rosen_gradient, lr=1e-3, max_iter=2000)
+    assert compiled.fun < rosen_numpy(x0) and compiled.nit == ref.nit
     np.testing.assert_allclose(compiled.x, ref.x, rtol=1e-12)
+
+
+def test_the_kernels_run_as_python_under_numba_disable_jit():
+    """NUMBA_DISABLE_JIT=1 (coverage runs, debugging): the same kernels as Python, same bits."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import json, fastgd; from fastgd.problems import sin_r2;"
+        "r = fastgd.minimize(sin_r2, [0.0, -1.0], lr=fastgd.StepDecay(0.1, 0.7, 20), max_iter=302);"
+        "m = fastgd.minimize_many(sin_r2, [[0.0, -1.0], [0.3, 0.2]], momentum=[0.0, 0.9],"
+        " max_iter=40);"
+        "print(json.dumps([r.path.tolist(), r.nfev, m.x.tolist()]))"
+    )
+    env = dict(os.environ, NUMBA_DISABLE_JIT="1")
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    path, nfev, many = json.loads(proc.stdout)
+    compiled = _perturbation_run(fastgd)
+    np.testing.assert_array_equal(path, compiled.path)
+    assert nfev == compiled.nfev
+    expected = fastgd.minimize_many(
+        sin_r2, [[0.0, -1.0], [0.3, 0.2]], momentum=[0.0, 0.9], max_iter=40
+    )
+    np.testing.assert_array_equal(many, expected.x)

@@ -152,3 +152,18 @@ def test_same_objective_compiles_once():
 def test_record_path_false_omits_the_path():
     res = fastgd.minimize(bowl, [1.0], record_path=False)
     assert "path" not in res and res.success
+
+
+def test_every_entry_point_takes_the_same_options():
+    """The compiled and reference functions forward the same keyword options (one record)."""
+    import inspect
+
+    from fastgd._descent_setup import Options
+
+    for function in (fastgd.minimize, reference.minimize):
+        parameters = inspect.signature(function).parameters
+        for name, default in Options._field_defaults.items():
+            assert parameters[name].default == default, (function, name)
+    for function in (fastgd.minimize_many, reference.minimize_many):
+        parameters = inspect.signature(function).parameters
+        assert set(Options._fields) <= set(parameters)

@@ -26,7 +26,15 @@ def add_parser(subparsers) -> None:
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     parser.add_argument("expr", metavar="EXPR", help="the function, e.g. '(x-10)**2'")
-    parser.add_argument("--x0", type=float, nargs="+", required=True, help="starting point")
+    starts = parser.add_mutually_exclusive_group(required=True)
+    starts.add_argument("--x0", type=float, nargs="+", help="starting point")
+    starts.add_argument(
+        "--x0-grid",
+        type=float,
+        nargs=5,
+        metavar=("XMIN", "XMAX", "YMIN", "YMAX", "N"),
+        help="a sweep from N x N starts on this lattice (2-D problems)",
+    )
     parser.add_argument(
         "--jac",
         choices=("sympy", "forward", "central"),
@@ -66,6 +74,23 @@ def add_parser(subparsers) -> None:
         help="write the path on the 3-D surface (2-D problems)",
     )
     parser.add_argument("--gif", default=None, metavar="GIF", help="write an animation")
+    sweep = parser.add_argument_group(
+        "sweeps",
+        "With --x0-grid, --lrs or --momenta, every start x rate x momentum is a run "
+        "(fastgd.minimize_many); --plot then draws the basins of attraction (several 2-D "
+        "starts) or final f over rates x momenta (one start).",
+    )
+    sweep.add_argument("--lrs", type=float, nargs="+", metavar="LR", help="learning rates")
+    sweep.add_argument("--momenta", type=float, nargs="+", metavar="M", help="momenta")
+    sweep.add_argument("--json", default=None, metavar="PATH", help="one record per run ('-')")
+    sweep.add_argument("--csv", default=None, metavar="PATH", help="one row per run ('-')")
+    sweep.add_argument("--workers", type=int, default=None, help="threads (default: all CPUs)")
+    sweep.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="progress bar on stderr",
+    )
     parser.set_defaults(run=run)
 
 
@@ -76,7 +101,7 @@ def format_point(point) -> str:
     return "(" + ",".join(f"{value:.4f}" for value in point) + ")"
 
 
-def _check(args: argparse.Namespace) -> tuple[str, ...]:
+def _check(args: argparse.Namespace, *more: Output) -> tuple[str, ...]:
     """Everything that can be refused before computing; returns EXPR's variables."""
     from fastgd import expressions
 
@@ -89,13 +114,24 @@ def _check(args: argparse.Namespace) -> tuple[str, ...]:
         Output("--plot", args.plot, suffixes=PLOT_SUFFIXES),
         Output("--plot3d", args.plot3d, suffixes=PLOT_SUFFIXES),
         Output("--gif", args.gif, suffixes=GIF_SUFFIXES),
+        *more,
     )
     return variables
+
+
+def is_sweep(args: argparse.Namespace) -> bool:
+    return args.x0_grid is not None or args.lrs is not None or args.momenta is not None
 
 
 def run(args: argparse.Namespace) -> int:
     from fastgd import StepDecay, expressions, minimize
 
+    if is_sweep(args):
+        from fastgd.cli import descend_sweep
+
+        return descend_sweep.run(args)
+    if args.json or args.csv:
+        raise ValueError("--json and --csv write a sweep's runs: add --x0-grid, --lrs or --momenta")
     variables = _check(args)
     lr = StepDecay(args.lr, args.gamma, args.every, convention=args.decay_convention)
     started = time.perf_counter()

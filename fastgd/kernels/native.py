@@ -29,11 +29,16 @@ which in a descent's inner loop was five times the cost of the arithmetic. :func
 returns a view of an array without a reference count, which helpers take for free. The owner
 must outlive the view: the kernels borrow only arrays their caller owns, for the duration of
 the call, and never return or store a borrowed view.
+
+With ``NUMBA_DISABLE_JIT=1`` every kernel runs as plain Python (coverage, debugging): the
+intrinsics then have Python twins (end of this module), and an objective's "address" is a key
+of :data:`PYTHON_OBJECTIVES`.
 """
 
 from __future__ import annotations
 
-from numba import types
+import numpy as np
+from numba import config, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
@@ -111,3 +116,22 @@ def read_flag(typingctx, flags):
         return builder.load_atomic(array.data, ordering="monotonic", align=8)
 
     return types.int64(flags), codegen
+
+
+# --- NUMBA_DISABLE_JIT=1: the kernels run as Python ------------------------------------------
+#: Objectives by handle, when the kernels run as Python: the "address" is a key here.
+PYTHON_OBJECTIVES: dict[int, object] = {}
+
+if config.DISABLE_JIT:  # pragma: no cover - exercised by the NUMBA_DISABLE_JIT test run
+
+    def call_objective(address, x, args):  # noqa: F811 - the Python twin of the intrinsic
+        return float(PYTHON_OBJECTIVES[int(address)](x, *args))
+
+    def call_gradient(address, x, args):  # noqa: F811
+        return np.asarray(PYTHON_OBJECTIVES[int(address)](x, *args), dtype=np.float64)
+
+    def borrow(array):  # noqa: F811
+        return array
+
+    def read_flag(flags):  # noqa: F811
+        return int(flags[0])

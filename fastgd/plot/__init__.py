@@ -7,6 +7,7 @@ from fastgd.plot.descent import (
     plot_descent_2d,
     plot_descent_3d,
 )
+from fastgd.plot.descent_sweep import plot_basins, plot_sweep_heatmap
 from fastgd.plot.maps import animate_maps, plot_map
 from fastgd.plot.sweep import plot_error_curves, plot_final_error, plot_sweep
 
@@ -17,6 +18,8 @@ __all__ = [
     "plot_descent_1d",
     "plot_descent_2d",
     "plot_descent_3d",
+    "plot_basins",
+    "plot_sweep_heatmap",
     "plot_error_curves",
     "plot_final_error",
     "plot_map",

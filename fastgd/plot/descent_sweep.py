@@ -51,7 +51,7 @@ def plot_basins(
     *,
     rate: int = 0,
     momentum: int = 0,
-    by: str = "minimum",
+    by: str = "auto",
     tol: float = 1e-2,
     max_minima: int = 12,
     levels: int = 20,
@@ -67,17 +67,19 @@ def plot_basins(
         The objective, drawn as contour lines under the picture.
     rate, momentum : int
         Which learning rate and momentum of the sweep to draw (indices).
-    by : {"minimum", "fun"}
+    by : {"auto", "minimum", "fun"}
         "minimum": one colour per minimum reached (final points within ``tol`` are the
         same minimum; the ``max_minima`` lowest get their own colour, the rest share one);
-        "fun": the final value of f. Runs that did not converge are grey (max_iter), dark
-        grey (step lost) or black (diverged).
+        "fun": the final value of f; "auto": "minimum" when the runs found at most
+        ``max_minima`` minima, else "fun" (a ring or valley of minima, as ``sin(x**2 +
+        y**2)`` has, is a continuum, not a few points). Runs that did not converge are grey
+        (max_iter), dark grey (step lost) or black (diverged).
     """
     plt = _pyplot()
     if result.x0.shape[1] != 2:
         raise ValueError(f"plot_basins draws 2-D problems, got {result.x0.shape[1]}-D")
-    if by not in ("minimum", "fun"):
-        raise ValueError(f"by must be 'minimum' or 'fun', got {by!r}")
+    if by not in ("auto", "minimum", "fun"):
+        raise ValueError(f"by must be 'auto', 'minimum' or 'fun', got {by!r}")
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 5.8), layout="constrained")
     starts = result.x0
@@ -89,14 +91,24 @@ def plot_basins(
     for code, color in _NOT_CONVERGED.items():
         colors[status == code] = plt.matplotlib.colors.to_rgba(color)
     legend = []
+    labels, centres, minima = cluster_minima(points, values, ok, tol)
+    if by == "auto":
+        by = "minimum" if len(centres) <= max_minima else "fun"
     if by == "minimum":
-        labels, centres, minima = cluster_minima(points, values, ok, tol)
         palette = plt.get_cmap("tab20" if len(centres) > 10 else "tab10")
         for label in range(len(centres)):
-            shown = min(label, max_minima)
-            colors[labels == label] = palette(shown % palette.N)
+            color = palette(label % palette.N) if label < max_minima else (0.6, 0.4, 0.8, 1.0)
+            colors[labels == label] = color
             if label < max_minima:
-                legend.append((palette(label % palette.N), centres[label], minima[label]))
+                legend.append((color, centres[label], minima[label]))
+        if len(centres) > max_minima:
+            ax.scatter(
+                [],
+                [],
+                color=(0.6, 0.4, 0.8),
+                marker="s",
+                label=f"{len(centres) - max_minima} other minima",
+            )
     else:
         finite = ok & np.isfinite(values)
         if finite.any():
@@ -107,7 +119,15 @@ def plot_basins(
     shape = lattice_shape(starts)
     if shape is not None:
         extent = (starts[:, 0].min(), starts[:, 0].max(), starts[:, 1].min(), starts[:, 1].max())
-        ax.imshow(colors.reshape(shape + (4,)), origin="lower", extent=extent, aspect="auto")
+        spans = extent[1] - extent[0], extent[3] - extent[2]
+        square = max(spans) < 3 * min(spans)  # keep circles round unless that makes a sliver
+        ax.imshow(
+            colors.reshape(shape + (4,)),
+            origin="lower",
+            extent=extent,
+            aspect="equal" if square else "auto",
+            interpolation="nearest",
+        )
     else:
         ax.scatter(starts[:, 0], starts[:, 1], c=colors, s=12)
     if fun is not None:
@@ -162,10 +182,38 @@ def plot_sweep_heatmap(result, value: str = "fun", ax=None, *, start: int = 0, c
     shown = np.ma.masked_where((status == st.DIVERGED) | ~np.isfinite(data), data)
     image = ax.imshow(shown, origin="lower", aspect="auto", cmap=cmap or "viridis_r")
     ax.figure.colorbar(image, ax=ax, label="final f" if value == "fun" else "updates (nit)")
-    rows, cols = np.nonzero(status == st.DIVERGED)
-    ax.scatter(cols, rows, marker="x", color="crimson", label="diverged")
-    rows, cols = np.nonzero(status == st.MAX_ITER)
-    ax.scatter(cols, rows, marker=".", color="white", label="max_iter")
+    for code, marker, color, name in (
+        (st.DIVERGED, "x", "crimson", "diverged"),
+        (st.MAX_ITER, "o", "white", "max_iter reached"),
+        (st.STEP_LOST, "s", "0.45", "step lost"),
+    ):
+        rows, cols = np.nonzero(status == code)
+        if rows.size:
+            ax.scatter(
+                cols,
+                rows,
+                marker=marker,
+                color=color,
+                edgecolors="k",
+                linewidths=0.5,
+                s=40,
+                label=name,
+                zorder=3,
+            )
+    if data.size <= 150:  # small grids: the numbers themselves
+        for (row, col), number in np.ndenumerate(data):
+            if np.isfinite(number) and status[row, col] != st.DIVERGED:
+                text = f"{number:.3g}" if value == "fun" else f"{int(number)}"
+                ax.text(
+                    col,
+                    row,
+                    text,
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="0.15",
+                    bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.6),
+                )
     _ticks(ax.set_xticks, ax.set_xticklabels, result.lr)
     _ticks(ax.set_yticks, ax.set_yticklabels, result.momentum)
     ax.set_xlabel("learning rate")
@@ -173,7 +221,7 @@ def plot_sweep_heatmap(result, value: str = "fun", ax=None, *, start: int = 0, c
     x0 = ", ".join(f"{v:.3g}" for v in result.x0[start])
     ax.set_title(f"{'Final f' if value == 'fun' else 'Updates'} from x0 = ({x0})")
     if ax.get_legend_handles_labels()[0]:
-        ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.25, 1.0))
+        ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3)
     return ax
 
 

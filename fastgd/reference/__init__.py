@@ -6,7 +6,7 @@ are interchangeable: the tests hold the two to round-off, and the benchmarks tim
 the other.
 """
 
-from fastgd.reference.descent import approx_fprime, minimize
+from fastgd.reference.descent import approx_fprime, minimize, minimize_many
 from fastgd.reference.maps import trainability_map
 from fastgd.reference.xor import sweep_xor, train_xor
 from fastgd.results import DescentResult
@@ -17,6 +17,7 @@ __all__ = [
     "StepDecay",
     "approx_fprime",
     "minimize",
+    "minimize_many",
     "sweep_xor",
     "train_xor",
     "trainability_map",

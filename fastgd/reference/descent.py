@@ -20,11 +20,17 @@ from fastgd import status as st
 from fastgd._descent_setup import (
     FPRIME_EPSILON,
     DescentResult,
+    Options,
     Problem,
     make_problem,
     make_result,
+    make_sweep_problem,
+    make_sweep_result,
     scalar_value,
+    store_run,
+    sweep_outputs,
 )
+from fastgd.results import DescentSweepResult
 from fastgd.schedules import StepDecay
 
 
@@ -44,20 +50,7 @@ def minimize(
     record_path: bool = True,
 ) -> DescentResult:
     """Minimise ``fun`` by gradient descent (numpy reference). See :func:`fastgd.minimize`."""
-    problem = make_problem(
-        fun,
-        x0,
-        jac=jac,
-        lr=lr,
-        momentum=momentum,
-        nesterov=nesterov,
-        window=window,
-        tol=tol,
-        max_iter=max_iter,
-        epsilon=epsilon,
-        args=args,
-        record_path=record_path,
-    )
+    problem = make_problem(fun, x0, Options.of(locals()))
     return descend(problem)
 
 
@@ -270,3 +263,34 @@ def fprime_steps(xk: np.ndarray, epsilon, method: str) -> np.ndarray:
     rstep = np.finfo(np.float64).eps ** (0.5 if method == "forward" else 1 / 3)
     sign = (xk >= 0).astype(np.float64) * 2 - 1
     return np.where((xk + h) - xk == 0, rstep * sign * np.maximum(1.0, np.abs(xk)), h)
+
+
+def minimize_many(
+    fun,
+    x0,
+    *,
+    jac=None,
+    lr=0.1,
+    momentum=0.0,
+    nesterov: bool = False,
+    window: int | None = None,
+    tol: float = 1e-5,
+    max_iter: int = 1000,
+    epsilon: float = 0.01,
+    args: tuple = (),
+    record_path: bool = False,
+    **execution,
+) -> DescentSweepResult:
+    """Every run of the grid, one :func:`descend` after another (numpy reference).
+
+    See :func:`fastgd.minimize_many`. Takes (and ignores) its execution options ``workers``,
+    ``client`` and ``progress``; any other keyword is an error.
+    """
+    unknown = set(execution) - {"workers", "client", "progress"}
+    if unknown:
+        raise TypeError(f"minimize_many() got unexpected keyword arguments {sorted(unknown)}")
+    sweep = make_sweep_problem(fun, x0, Options.of(locals()))
+    outputs = sweep_outputs(sweep)
+    for r in range(sweep.n_runs):
+        store_run(outputs, r, descend(sweep.run(r)))
+    return make_sweep_result(sweep, outputs)
