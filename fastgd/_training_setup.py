@@ -278,6 +278,18 @@ def plan_runs(
     return plan
 
 
+def plan_train(
+    alpha: object, alpha_output: object, steps, seed, log_every, X, y, hidden, **options
+) -> RunPlan:
+    """``train_xor``'s arguments checked: the plan of its one run (options as in plan_runs)."""
+    alphas = np.array([check_alpha(alpha)])
+    outputs = None if alpha_output is None else [check_alpha(alpha_output, "alpha_output")]
+    return plan_runs(
+        alphas, outputs, steps, seed, log_every, X, y, hidden, per_run_initial_weights=False,
+        **options,
+    )  # fmt: skip
+
+
 def run_status(diverged_at: np.ndarray) -> np.ndarray:
     """Status per run: diverged (2) where a step was non-finite, else finished (0)."""
     return np.where(np.asarray(diverged_at) >= 0, st.DIVERGED, st.FINISHED).astype(np.int64)

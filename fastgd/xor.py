@@ -16,11 +16,11 @@ from fastgd._training_setup import (
     RunPlan,
     SweepResult,
     XorResult,
-    check_alpha,
     check_alphas,
     make_sweep_result,
     make_train_result,
     plan_runs,
+    plan_train,
 )
 from fastgd._validation import positive_int
 from fastgd.runner import Outcome, TrainingJob, run_local, train_chunk
@@ -136,11 +136,9 @@ def train_xor(
     >>> bool(res.errors[-1] < 0.01)
     True
     """
-    alphas = np.array([check_alpha(alpha)])
-    alphas_output = None if alpha_output is None else [check_alpha(alpha_output, "alpha_output")]
-    plan = plan_runs(
-        alphas,
-        alphas_output,
+    plan = plan_train(
+        alpha,
+        alpha_output,
         steps,
         seed,
         log_every,
@@ -152,7 +150,6 @@ def train_xor(
         output_activation=output_activation,
         loss=loss,
         parameterization=parameterization,
-        per_run_initial_weights=False,
     )
     job = training_job(plan, curve_every=plan.curve_every)
     state = train_chunk(job, lanes=1)

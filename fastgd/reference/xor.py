@@ -11,11 +11,11 @@ import numpy as np
 from fastgd._training_setup import (
     SweepResult,
     XorResult,
-    check_alpha,
     check_alphas,
     make_sweep_result,
     make_train_result,
     plan_runs,
+    plan_train,
 )
 from fastgd.reference.network import train
 
@@ -64,11 +64,9 @@ def train_xor(
 
     See :func:`fastgd.train_xor` for the parameters; this computes the same result slowly.
     """
-    alphas = np.array([check_alpha(alpha)])
-    alphas_output = None if alpha_output is None else [check_alpha(alpha_output, "alpha_output")]
-    plan = plan_runs(
-        alphas,
-        alphas_output,
+    plan = plan_train(
+        alpha,
+        alpha_output,
         steps,
         seed,
         log_every,
@@ -80,7 +78,6 @@ def train_xor(
         output_activation=output_activation,
         loss=loss,
         parameterization=parameterization,
-        per_run_initial_weights=False,
     )
     errors, curve, synapse_0, synapse_1, diverged_at = _train_plan(plan)
     return make_train_result(plan, errors[0], curve[0], synapse_0[0], synapse_1[0], diverged_at[0])
