@@ -1,7 +1,6 @@
 """``fastgd map``, and the sweep and map commands' checks before any work (issue 7 item 12)."""
 
 import json
-import time
 
 import numpy as np
 import pytest
@@ -65,6 +64,18 @@ def test_map_bad_input_exits_2_with_message(argv, message, capsys, tmp_path, mon
     assert message in capsys.readouterr().out
 
 
+@pytest.fixture
+def no_training(monkeypatch):
+    """Fail the test if the command starts training (it must refuse before)."""
+    import fastgd
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("training started")
+
+    for name in ("sweep_xor", "trainability_map", "zoom_sequence"):
+        monkeypatch.setattr(fastgd, name, refuse)
+
+
 # Outputs that cannot be written are found before any training: these runs would take hours.
 HOURS_OF_SWEEP = ["sweep", "--steps", "1000000000", "--no-progress"]
 HOURS_OF_MAP = ["map", "--steps", "1000000000", "--resolution", "512", "--no-progress"]
@@ -81,28 +92,26 @@ HOURS_OF_MAP = ["map", "--steps", "1000000000", "--resolution", "512", "--no-pro
         [*HOURS_OF_MAP, "--plot", "", "--zoom", "1", "1", "2", "--gif", "{missing}/m.gif"],
     ],
 )
-def test_unwritable_outputs_are_refused_before_the_computation(argv, tmp_path, capsys):
+def test_unwritable_outputs_are_refused_before_the_computation(argv, tmp_path, capsys, no_training):
     values = {"missing": str(tmp_path / "no" / "such" / "dir"), "dir": str(tmp_path)}
-    started = time.perf_counter()
     assert main([arg.format(**values) for arg in argv]) == 2
-    assert time.perf_counter() - started < 10
     out = capsys.readouterr().out
     assert "error:" in out and ("does not exist" in out or "is a directory" in out)
 
 
 @pytest.mark.parametrize("command", [HOURS_OF_SWEEP, HOURS_OF_MAP])
-def test_an_unreachable_scheduler_exits_2_quickly_naming_it(command, capsys):
+def test_an_unreachable_scheduler_exits_2_naming_it(command, capsys, no_training):
+    from fastgd.cli._cluster import CONNECT_TIMEOUT
+
     pytest.importorskip("distributed")
-    started = time.perf_counter()
+    assert CONNECT_TIMEOUT == "3s"  # how long it tries before giving up
     code = main([*command, "--plot", "", "--scheduler", "tcp://127.0.0.1:9"])
     assert code == 2
-    assert time.perf_counter() - started < 30
     assert "--scheduler" in capsys.readouterr().out
 
 
-def test_sweep_with_more_records_than_memory_exits_2_before_training(capsys):
-    started = time.perf_counter()
+def test_sweep_with_more_records_than_memory_exits_2_before_training(capsys, no_training):
     code = main(["sweep", "--steps", "1000000000000", "--log-every", "1", "--plot", ""])
-    assert code == 2 and time.perf_counter() - started < 10
+    assert code == 2
     out = capsys.readouterr().out
     assert "--steps 1000000000000 with --log-every 1" in out and "needs" in out
