@@ -217,3 +217,31 @@ def test_diverged_runs_stop_and_keep_the_weights_they_diverged_with():
         np.testing.assert_array_equal(np.isnan(ref.errors), np.isnan(single.errors))
     diverged_at = sweep.diverged_at[1]
     assert np.all(np.isnan(sweep.errors[1][sweep.checkpoints > diverged_at]))
+
+
+def test_without_jit_the_kernels_run_as_python_with_the_same_bits():
+    # NUMBA_DISABLE_JIT=1 (coverage, debugging): the intrinsics have Python twins.
+    script = textwrap.dedent(
+        """
+        import json, fastgd
+        one = fastgd.train_xor(3.0, steps=30, log_every=10)
+        many = fastgd.sweep_xor([0.5, 5.0, 50.0], steps=20, log_every=5, workers=1,
+                                hidden_activation="tanh", loss="mse")
+        print(json.dumps([one.errors.tolist(), one.synapse_0.tolist(), many.errors.tolist()]))
+        """
+    )
+    env = dict(os.environ, NUMBA_DISABLE_JIT="1")
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=600
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    import json
+
+    errors, synapse_0, sweep_errors = json.loads(proc.stdout.splitlines()[-1])
+    one = fastgd.train_xor(3.0, steps=30, log_every=10)
+    many = fastgd.sweep_xor(
+        [0.5, 5.0, 50.0], steps=20, log_every=5, workers=1, hidden_activation="tanh", loss="mse"
+    )
+    np.testing.assert_array_equal(errors, one.errors)
+    np.testing.assert_array_equal(synapse_0, one.synapse_0)
+    np.testing.assert_array_equal(sweep_errors, many.errors)

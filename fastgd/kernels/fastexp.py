@@ -17,7 +17,9 @@ false), so divergence stays visible.
 
 from __future__ import annotations
 
-from numba import types
+import struct
+
+from numba import config, types
 from numba.extending import intrinsic
 
 from fastgd._jit import jit
@@ -60,6 +62,15 @@ def _bits_float(typingctx, n):
         return builder.bitcast(args[0], context.get_value_type(types.float64))
 
     return types.float64(types.int64), codegen
+
+
+if config.DISABLE_JIT:  # pragma: no cover - NUMBA_DISABLE_JIT=1: the kernels run as Python
+
+    def _float_bits(x):  # noqa: F811 - the Python twins of the intrinsics above
+        return struct.unpack("<q", struct.pack("<d", x))[0]
+
+    def _bits_float(n):  # noqa: F811
+        return struct.unpack("<d", struct.pack("<q", int(n)))[0]
 
 
 @jit

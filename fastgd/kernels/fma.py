@@ -9,8 +9,10 @@ block, a 32-lane block, a vectorised or a scalar loop.
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 from llvmlite import ir
-from numba import types
+from numba import config, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
@@ -30,3 +32,15 @@ def fma(typingctx, a, b, c):
         return builder.call(function, args)
 
     return signature, codegen
+
+
+# --- NUMBA_DISABLE_JIT=1 (coverage runs, debugging): the kernels run as Python ----------------
+
+if config.DISABLE_JIT:  # pragma: no cover - exercised by the NUMBA_DISABLE_JIT test run
+
+    def fma(a, b, c):  # noqa: F811 - the Python twin of the intrinsic
+        """``a * b + c`` rounded once: exact rational arithmetic, then one rounding."""
+        try:
+            return float(Fraction(a) * Fraction(b) + Fraction(c))
+        except (OverflowError, ValueError):  # inf or NaN among the operands
+            return a * b + c
