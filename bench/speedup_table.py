@@ -84,7 +84,10 @@ def table(data: dict) -> str:
     lines.append("| group | benchmark | time | speedup | throughput |")
     lines.append("|---|---|---:|---:|---:|")
     for group, benches in groups.items():
-        baseline = next((b for b in benches if any(w in b["name"] for w in BASELINE_WORDS)), None)
+        baseline = next(
+            (b for b in benches if any(w in b["name"].split("[")[0] for w in BASELINE_WORDS)),
+            None,
+        )
         for bench in benches:
             seconds, scaled = _seconds(bench), _scale(bench) != 1
             inside = bool(bench.get("extra_info", {}).get("measured_seconds"))

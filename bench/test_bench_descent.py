@@ -157,18 +157,28 @@ def _in_new_processes(benchmark, code: str, rounds: int, env=None, **extra):
 FIRST_LAMBDA = """
 import time, numpy as np, fastgd
 start = time.perf_counter()
-fastgd.minimize(lambda p: np.sin(p[0] ** 2 + p[1] ** 2) + {salt}, [0.0, -1.0],
+fastgd.minimize(lambda p: np.sin(p[0] ** 2 + p[1] ** 2), [0.0, -1.0],
                 lr=fastgd.StepDecay(0.1, 0.7, 20), max_iter=302)
 print(time.perf_counter() - start)
 """
-FIRST_FPRIME = """
+FIRST_FPRIME = {
+    "scalar f": """
+import time, numpy as np, fastgd
+def f(p):
+    return np.sin(p[0] ** 2 + p[1] ** 2)
+start = time.perf_counter()
+fastgd.approx_fprime(np.array([0.5, -1.0]), f)
+print(time.perf_counter() - start)
+""",
+    "numpy-style Rosenbrock": """
 import time, numpy as np, fastgd
 def rosen(x):
-    return np.sum(100.0 * (x[1:] - x[:-1] ** 2.0) ** 2.0 + (1 - x[:-1]) ** 2.0) + {salt}
+    return np.sum(100.0 * (x[1:] - x[:-1] ** 2.0) ** 2.0 + (1 - x[:-1]) ** 2.0)
 start = time.perf_counter()
 fastgd.approx_fprime(np.linspace(-1.0, 1.5, 10), rosen)
 print(time.perf_counter() - start)
-"""
+""",
+}
 SECOND_PROCESS_MODULE_OBJECTIVE = """
 import time, fastgd
 from fastgd.problems import sin_r2
@@ -176,30 +186,36 @@ start = time.perf_counter()
 fastgd.minimize(sin_r2, [0.0, -1.0], lr=fastgd.StepDecay(0.1, 0.7, 20), max_iter=302)
 print(time.perf_counter() - start)
 """
+#: Where scipy is installed (as in the test environment), Numba imports scipy.linalg at its
+#: first compile or cache load in a process, to find BLAS; ``pip install fastgd`` brings no
+#: scipy. "no scipy" runs the same code with scipy's import blocked.
+SCIPY = {"scipy installed": "", "no scipy": "import sys; sys.modules['scipy'] = None\n"}
 
 
+@pytest.mark.parametrize("scipy", SCIPY)
 @pytest.mark.benchmark(group="descent: first call in a new process (after import fastgd)")
-def test_first_minimize_of_a_new_lambda(benchmark, full_size):
-    subprocess.run([sys.executable, "-c", FIRST_LAMBDA.format(salt=0)], check=True)  # warm disk
-    code = FIRST_LAMBDA.format(salt=0.0)
-    _in_new_processes(benchmark, code, 3 if full_size else 1, note="minimize of a new lambda")
+def test_first_minimize_of_a_new_lambda(benchmark, full_size, scipy):
+    code = SCIPY[scipy] + FIRST_LAMBDA
+    subprocess.run([sys.executable, "-c", code], check=True)  # the kernels into the disk cache
+    _in_new_processes(benchmark, code, 3 if full_size else 1, note=f"new lambda, {scipy}")
 
 
+@pytest.mark.parametrize("scipy", SCIPY)
+@pytest.mark.parametrize("function", FIRST_FPRIME)
 @pytest.mark.benchmark(group="descent: first call in a new process (after import fastgd)")
-def test_first_approx_fprime_of_a_new_function(benchmark, full_size):
-    subprocess.run([sys.executable, "-c", FIRST_FPRIME.format(salt=0)], check=True)
-    code = FIRST_FPRIME.format(salt=0.0)
-    _in_new_processes(benchmark, code, 3 if full_size else 1, note="approx_fprime, new function")
+def test_first_approx_fprime_of_a_new_function(benchmark, full_size, function, scipy):
+    code = SCIPY[scipy] + FIRST_FPRIME[function]
+    subprocess.run([sys.executable, "-c", code], check=True)
+    _in_new_processes(benchmark, code, 3 if full_size else 1, note=f"{function}, {scipy}")
 
 
+@pytest.mark.parametrize("scipy", SCIPY)
 @pytest.mark.benchmark(group="descent: first call in a new process (after import fastgd)")
-def test_module_objective_second_process(benchmark, full_size):
-    subprocess.run([sys.executable, "-c", SECOND_PROCESS_MODULE_OBJECTIVE], check=True)
+def test_module_objective_second_process(benchmark, full_size, scipy):
+    code = SCIPY[scipy] + SECOND_PROCESS_MODULE_OBJECTIVE
+    subprocess.run([sys.executable, "-c", code], check=True)
     _in_new_processes(
-        benchmark,
-        SECOND_PROCESS_MODULE_OBJECTIVE,
-        3 if full_size else 1,
-        note="module-level objective, found in the disk cache",
+        benchmark, code, 3 if full_size else 1, note=f"module-level objective, {scipy}"
     )
 
 
