@@ -39,15 +39,31 @@ def run_chunks(
     chunks: Sequence[tuple[int, int]],
     workers: int,
     on_progress: Callable[[int], None] | None = None,
+    *,
+    returns_often: bool = False,
 ) -> None:
     """Call ``work(first, stop, stop_flag)`` for every chunk, on ``workers`` threads.
 
     ``work`` returns how many items it finished (reported to ``on_progress`` from the calling
-    thread); ``stop_flag`` is a one-element int64 array that becomes 1 on Ctrl-C or an error.
-    Even one worker runs on a thread of its own: the calling thread stays in Python, waiting,
-    where Ctrl-C reaches it at once.
+    thread); ``stop_flag`` is a one-element int64 array that becomes 1 on Ctrl-C or an error,
+    which ``work`` checks (a kernel between its runs, Python between its segments).
+
+    With one worker or one chunk, ``work`` that ``returns_often`` to Python (every fraction of
+    a second) runs on the calling thread, where Ctrl-C reaches it between its kernel calls;
+    otherwise even one worker gets a thread of its own, so the calling thread stays in Python,
+    waiting, where Ctrl-C reaches it at once.
     """
     stop_flag = np.zeros(1, dtype=np.int64)
+    if returns_often and (workers == 1 or len(chunks) == 1):
+        try:
+            for first, stop in chunks:
+                done = work(first, stop, stop_flag)
+                if on_progress is not None:
+                    on_progress(done)
+        except BaseException:
+            stop_flag[0] = 1
+            raise
+        return
     pool = ThreadPoolExecutor(max_workers=min(workers, len(chunks)), thread_name_prefix="fastgd")
     try:
         pending = {pool.submit(work, first, stop, stop_flag) for first, stop in chunks}

@@ -25,14 +25,12 @@ fastgd and use its on-disk kernel cache.
 from __future__ import annotations
 
 import math
-import os
-import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from typing import NamedTuple
 
 import numpy as np
 
+from fastgd._parallel import default_workers, run_chunks
 from fastgd.kernels.network import (
     MEASURE_FIELDS,
     Chunk,
@@ -133,16 +131,6 @@ class Outcome(NamedTuple):
     measure: np.ndarray
 
 
-def default_workers() -> int:
-    """Threads to use: the CPUs this process may run on (``NUMBA_NUM_THREADS`` if set)."""
-    if "NUMBA_NUM_THREADS" in os.environ:
-        return max(1, int(os.environ["NUMBA_NUM_THREADS"]))
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
-
-
 def choose_lanes(n_runs: int, workers: int) -> int:
     """The block width that finishes ``n_runs`` runs soonest on ``workers`` threads.
 
@@ -223,15 +211,15 @@ def advance_chunk(
     return state
 
 
-def train_chunk(job: TrainingJob, lanes: int, stop_event=None) -> Chunk | None:
+def train_chunk(job: TrainingJob, lanes: int, stop_flag=None) -> Chunk | None:
     """Train all of a (chunk) job's runs on the calling thread; returns the final state.
 
-    If ``stop_event`` (a ``threading.Event``) is set, the chunk stops at the next segment
-    boundary and returns None.
+    Once ``stop_flag[0]`` is set (:func:`fastgd._parallel.run_chunks`' Ctrl-C flag), the chunk
+    stops at the next segment boundary and returns None.
     """
     state = start_chunk(job)
     for first, stop in segment_bounds(job, job.n_runs):
-        if stop_event is not None and stop_event.is_set():
+        if stop_flag is not None and stop_flag[0]:
             return None
         state = advance_chunk(job, state, first, stop, lanes, in_place=True)
     return state
@@ -279,35 +267,13 @@ def run_local(
     lanes = choose_lanes(job.n_runs, workers)
     chunks = plan_chunks(job, lanes, workers)
     collector = _Collector(job)
-    stop_event = threading.Event()
 
-    def work(start: int, stop: int) -> int:
-        trained = train_chunk(job.part(start, stop), lanes, stop_event)
+    def work(start: int, stop: int, stop_flag: np.ndarray) -> int:
+        trained = train_chunk(job.part(start, stop), lanes, stop_flag)
         if trained is not None:
             collector.store(start, stop, trained)
         return stop - start
 
-    if len(chunks) == 1 or workers == 1:  # no pool needed: stay on the calling thread
-        for start, stop in chunks:
-            done = work(start, stop)
-            if on_progress is not None:
-                on_progress(done)
-        return collector.outcome()
-
-    pool = ThreadPoolExecutor(max_workers=min(workers, len(chunks)), thread_name_prefix="fastgd")
-    try:
-        pending = {pool.submit(work, start, stop) for start, stop in chunks}
-        while pending:
-            # A timeout, so that the main thread wakes up to take a KeyboardInterrupt even
-            # where none interrupts a blocked wait (``_thread.interrupt_main``, some platforms).
-            finished, pending = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
-            for future in finished:
-                done = future.result()
-                if on_progress is not None:
-                    on_progress(done)
-    except BaseException:
-        stop_event.set()  # Ctrl-C or an error: running chunks stop at their next segment
-        raise
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    # A chunk runs in segments of a fraction of a second and looks at the flag between them.
+    run_chunks(work, chunks, workers, on_progress, returns_often=True)
     return collector.outcome()
