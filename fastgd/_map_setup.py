@@ -55,10 +55,12 @@ def plan_map(
     y: object,
     hidden: object,
     seed: object,
-    initial_weights: object,
     options: dict,
 ) -> tuple[np.ndarray, np.ndarray, RunPlan]:
-    """Check a map's arguments: its two axes and the plan of its runs (steps + 1 each)."""
+    """Check a map's arguments: its two axes and the plan of its runs (steps + 1 each).
+
+    ``options``: the network options (:func:`fastgd._training_setup.network_arguments`).
+    """
     axis_hidden = log_axis(alpha_hidden, "alpha_hidden")
     axis_output = log_axis(alpha_output, "alpha_output")
     steps = positive_int(steps, "steps")
@@ -76,7 +78,6 @@ def plan_map(
         X,
         y,
         hidden,
-        initial_weights=initial_weights,
         per_run_initial_weights=False,
         **options,
     )

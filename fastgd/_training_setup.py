@@ -278,6 +278,21 @@ def plan_runs(
     return plan
 
 
+#: The network options every training entry point takes, with the same names and defaults.
+NETWORK_OPTIONS = (
+    "initial_weights",
+    "hidden_activation",
+    "output_activation",
+    "loss",
+    "parameterization",
+)
+
+
+def network_arguments(names: dict) -> dict:
+    """The network options among ``names`` (an entry point's ``locals()``), to forward."""
+    return {name: names[name] for name in NETWORK_OPTIONS}
+
+
 def plan_train(
     alpha: object, alpha_output: object, steps, seed, log_every, X, y, hidden, **options
 ) -> RunPlan:

@@ -17,6 +17,7 @@ from collections.abc import Callable
 import numpy as np
 
 from fastgd._map_setup import log_axis, make_map_result, plan_map
+from fastgd._training_setup import network_arguments
 from fastgd._validation import positive_float, positive_int
 from fastgd.results import MapResult
 from fastgd.xor import check_device, run_job, training_job
@@ -101,13 +102,7 @@ def trainability_map(
         y,
         hidden,
         seed,
-        initial_weights,
-        dict(
-            hidden_activation=hidden_activation,
-            output_activation=output_activation,
-            loss=loss,
-            parameterization=parameterization,
-        ),
+        network_arguments(locals()),
     )
     device = check_device(device)
     if workers is not None:

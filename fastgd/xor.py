@@ -19,6 +19,7 @@ from fastgd._training_setup import (
     check_alphas,
     make_sweep_result,
     make_train_result,
+    network_arguments,
     plan_runs,
     plan_train,
 )
@@ -145,11 +146,7 @@ def train_xor(
         X,
         y,
         hidden,
-        initial_weights=initial_weights,
-        hidden_activation=hidden_activation,
-        output_activation=output_activation,
-        loss=loss,
-        parameterization=parameterization,
+        **network_arguments(locals()),
     )
     job = training_job(plan, curve_every=plan.curve_every)
     state = train_chunk(job, lanes=1)
@@ -234,11 +231,7 @@ def sweep_xor(
         y,
         hidden,
         seeds=seeds,
-        initial_weights=initial_weights,
-        hidden_activation=hidden_activation,
-        output_activation=output_activation,
-        loss=loss,
-        parameterization=parameterization,
+        **network_arguments(locals()),
     )
     device = check_device(device)
     if workers is not None:

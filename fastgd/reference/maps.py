@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from fastgd._map_setup import make_map_result, plan_map
+from fastgd._training_setup import network_arguments
 from fastgd.kernels.network import MEASURE_FIELDS
 from fastgd.reference.network import convergence_measure, train
 from fastgd.results import MapResult
@@ -47,13 +48,7 @@ def trainability_map(
         y,
         hidden,
         seed,
-        initial_weights,
-        dict(
-            hidden_activation=hidden_activation,
-            output_activation=output_activation,
-            loss=loss,
-            parameterization=parameterization,
-        ),
+        network_arguments(locals()),
     )
     n_cells = plan.alphas.size
     runs = [

@@ -14,6 +14,7 @@ from fastgd._training_setup import (
     check_alphas,
     make_sweep_result,
     make_train_result,
+    network_arguments,
     plan_runs,
     plan_train,
 )
@@ -73,11 +74,7 @@ def train_xor(
         X,
         y,
         hidden,
-        initial_weights=initial_weights,
-        hidden_activation=hidden_activation,
-        output_activation=output_activation,
-        loss=loss,
-        parameterization=parameterization,
+        **network_arguments(locals()),
     )
     errors, curve, synapse_0, synapse_1, diverged_at = _train_plan(plan)
     return make_train_result(plan, errors[0], curve[0], synapse_0[0], synapse_1[0], diverged_at[0])
@@ -122,10 +119,6 @@ def sweep_xor(
         y,
         hidden,
         seeds=seeds,
-        initial_weights=initial_weights,
-        hidden_activation=hidden_activation,
-        output_activation=output_activation,
-        loss=loss,
-        parameterization=parameterization,
+        **network_arguments(locals()),
     )
     return make_sweep_result(plan, *_train_plan(plan))
