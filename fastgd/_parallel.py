@@ -41,6 +41,7 @@ def run_chunks(
     on_progress: Callable[[int], None] | None = None,
     *,
     returns_often: bool = False,
+    warm_up: Callable[[], object] | None = None,
 ) -> None:
     """Call ``work(first, stop, stop_flag)`` for every chunk, on ``workers`` threads.
 
@@ -52,7 +53,12 @@ def run_chunks(
     a second) runs on the calling thread, where Ctrl-C reaches it between its kernel calls;
     otherwise even one worker gets a thread of its own, so the calling thread stays in Python,
     waiting, where Ctrl-C reaches it at once.
+
+    ``warm_up`` runs first, on the calling thread: a kernel's first compile (or cache load)
+    belongs there, where Ctrl-C interrupts it, not on a worker the pool would wait for.
     """
+    if warm_up is not None:
+        warm_up()
     stop_flag = np.zeros(1, dtype=np.int64)
     if returns_often and (workers == 1 or len(chunks) == 1):
         try:

@@ -150,7 +150,10 @@ def _run_local(sweep: SweepProblem, outputs: dict, workers: int, advance) -> Non
         run_chunk(plan, sweep, part, first, stop, stop_flag)
         return stop - first
 
-    run_chunks(work, split(sweep.n_runs, workers), workers, advance)
+    def compile_here():  # no runs: only the kernel's compile or cache load
+        work(0, 0, np.zeros(1, dtype=np.int64))
+
+    run_chunks(work, split(sweep.n_runs, workers), workers, advance, warm_up=compile_here)
 
 
 def run_chunk(plan, sweep: SweepProblem, part: dict, first: int, stop: int, stop_flag) -> None:

@@ -394,3 +394,30 @@ def test_descend_second_run_of_an_expression_compiles_nothing(tmp_path):
     assert x1 == x2 == "10.000088593855091"
     assert int(misses1) == 3  # compiled and saved
     assert (int(hits2), int(misses2)) == (3, 0)  # found on disk: nothing compiled
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+@pytest.mark.parametrize(
+    "call",
+    [
+        "fastgd.minimize_many(sin_r2, [[0.0, -1.0]], max_iter=5)",
+        "fastgd.sweep_xor([0.1, 1.0, 10.0] * 30, steps=10, workers=2)",
+    ],
+    ids=["minimize_many", "sweep_xor"],
+)
+def test_ctrl_c_interrupts_a_cold_compile(tmp_path, call):
+    """The kernels compile on the calling thread, where Ctrl-C lands, not on a pool worker
+    the interrupted sweep would have to wait for (issue 7: 28 s)."""
+    import os
+    import signal
+    import time
+
+    code = f"import fastgd; from fastgd.problems import sin_r2; {call}; print('finished')"
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path))  # empty: everything compiles
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    time.sleep(2.0)  # well inside the compile (several seconds)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)  # a guard against a hang, not a timing assertion
+    assert b"KeyboardInterrupt" in err
