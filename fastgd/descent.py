@@ -183,9 +183,8 @@ def minimize(
     if plan is not None and (plan.frozen is None or plan.frozen.unchanged()):
         x = _steady_x0(x0, plan.n)
         if x is not None:
-            if key is not None:
-                _LAST[0] = (fun, jac, lr, momentum, nesterov, window, tol, max_iter)
-                _LAST[0] += (epsilon, args, record_path, plan)
+            _LAST[0] = (fun, jac, lr, momentum, nesterov, window, tol, max_iter)
+            _LAST[0] += (epsilon, args, record_path, plan)
             if plan.native is None:
                 return reference.descend(plan.problem._replace(x0=np.array(x, dtype=float)))
             return _descend(plan, x)
@@ -193,6 +192,9 @@ def minimize(
     plan = _make_plan(problem)
     if key is not None:
         _remember(_PLANS, key, plan, _PLAN_MEMORY)
+    # Every argument passed its checks: the same objects next time take the steady path.
+    _LAST[0] = (fun, jac, lr, momentum, nesterov, window, tol, max_iter)
+    _LAST[0] += (epsilon, args, record_path, plan)
     if plan.native is None:
         return reference.descend(problem)
     return _descend(plan, problem.x0)
