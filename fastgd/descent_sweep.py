@@ -203,7 +203,9 @@ class _DaskSpec:
         self.objective_id = hashlib.blake2b(payload, digest_size=16).hexdigest()
 
 
-_WORKER_PLANS: dict[str, tuple] = {}
+#: Per worker process: the first copy of each objective that arrived (by ``objective_id``).
+#: Later tasks use it instead of their own unpickled copy, so the worker compiles it once.
+_WORKER_OBJECTIVES: dict[str, tuple] = {}
 
 
 def _run_dask(client, spec: _DaskSpec, sweep: SweepProblem, outputs: dict, advance) -> None:
@@ -230,15 +232,16 @@ def _run_dask(client, spec: _DaskSpec, sweep: SweepProblem, outputs: dict, advan
 
 
 def dask_chunk(spec: _DaskSpec, first: int, stop: int) -> dict[str, np.ndarray]:
-    """A Dask task: runs ``first:stop`` of a sweep on this worker; returns their outputs."""
-    cached = _WORKER_PLANS.get(spec.objective_id)
-    if cached is None:
-        sweep = make_sweep_problem(spec.fun, spec.starts, spec.options)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", descent.ObjectiveCompileWarning)
-            plan = descent._make_plan(sweep.problem)
-        cached = _WORKER_PLANS[spec.objective_id] = (sweep, plan)
-    sweep, plan = cached
+    """A Dask task: runs ``first:stop`` of a sweep on this worker; returns their outputs.
+
+    The sweep is rebuilt (and checked) from the task's own spec; only the objective is shared
+    between tasks, so that its compiled code is found again.
+    """
+    fun, jac = _WORKER_OBJECTIVES.setdefault(spec.objective_id, (spec.fun, spec.options.jac))
+    sweep = make_sweep_problem(fun, spec.starts, spec.options._replace(jac=jac))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", descent.ObjectiveCompileWarning)
+        plan = descent._make_plan(sweep.problem)
     part = sweep_outputs(sweep, stop - first)
     run_chunk(plan, sweep, part, first, stop, np.zeros(1, dtype=np.int64))
     return part

@@ -209,6 +209,12 @@ def test_dask_runs_equal_local_runs(dask_client):
     on_dask = fastgd.minimize_many(sin_r2, STARTS, client=dask_client, **kwargs)
     for name in ("x", "jac", "fun", "nit", "nfev", "status"):
         np.testing.assert_array_equal(on_dask[name], local[name])
+    # The same objective again, other starts and settings: the workers' plans are not reused.
+    other = dict(lr=0.05, momentum=[0.3], max_iter=60)
+    np.testing.assert_array_equal(
+        fastgd.minimize_many(sin_r2, STARTS[3:9], client=dask_client, **other).x,
+        fastgd.minimize_many(sin_r2, STARTS[3:9], **other).x,
+    )
     text = fastgd.minimize_many("sin(x**2 + y**2)", STARTS[:4], client=dask_client, max_iter=50)
     np.testing.assert_array_equal(
         text.x, fastgd.minimize_many("sin(x**2 + y**2)", STARTS[:4], max_iter=50).x
