@@ -121,9 +121,7 @@ def check_args(args: object) -> tuple:
 
 def scalar_value(value: object, name: str = "fun") -> float:
     """``value`` as a float if it is a real scalar (a 0-d or size-1 array counts), else raise."""
-    if isinstance(value, numbers.Real) and not isinstance(value, bool):
-        return float(value)
-    if isinstance(value, bool | np.bool_):
+    if isinstance(value, numbers.Real | np.bool_):  # bools count, as 0.0 and 1.0
         return float(value)
     array = np.asarray(value)
     if array.dtype.kind not in "biuf":
@@ -133,12 +131,12 @@ def scalar_value(value: object, name: str = "fun") -> float:
     return float(array.reshape(()))
 
 
-def check_objective_at_x0(fun, x0: np.ndarray, args: tuple) -> None:
+def check_objective_at_x0(fun, x0: np.ndarray, args: tuple, name: str = "fun") -> None:
     """Call ``fun`` once at ``x0`` (in Python) so a non-scalar result is caught here."""
     if not callable(fun):
-        raise TypeError(f"fun must be callable or an expression, got {type(fun).__name__}")
+        raise TypeError(f"{name} must be callable or an expression, got {type(fun).__name__}")
     with np.errstate(all="ignore"):
-        scalar_value(fun(x0.copy(), *args), "fun")
+        scalar_value(fun(x0.copy(), *args), name)
 
 
 def check_jac_at_x0(jac, x0: np.ndarray, args: tuple) -> None:

@@ -1,6 +1,6 @@
 """Objectives as native code: what the descent kernels call, compiled once per objective.
 
-:func:`native_objective` turns ``fun`` (and an analytic ``jac``) into the integer addresses
+:func:`compile_objective` turns ``fun`` (and an analytic ``jac``) into the integer addresses
 of their compiled code (see :mod:`fastgd.kernels.native`) and remembers the answer for the
 process, so a second call with the same objective costs a dictionary lookup.
 
@@ -42,7 +42,6 @@ class NativeObjective(NamedTuple):
 
     fun: int
     jac: int  # 0 without an analytic gradient
-    args_type: types.Type
     keep_alive: tuple
 
 
@@ -191,11 +190,6 @@ def dispatcher_for(function: Any, frozen: FrozenGlobals, fresh: bool) -> Dispatc
     return dispatcher
 
 
-def args_type(args: tuple) -> types.Type:
-    """The Numba type of ``args`` (raises ``ValueError`` for values Numba cannot pass)."""
-    return numba.typeof(args)
-
-
 def _overload(dispatcher: Dispatcher, signature: tuple):
     """The compile result of ``dispatcher`` for ``signature``, compiling it if need be."""
     try:
@@ -225,29 +219,31 @@ def _address(result) -> int:
     return result.library.get_pointer_to_function(result.fndesc.llvm_func_name)
 
 
+def _wrap(name: str, body: str, namespace: dict, arity: int) -> Dispatcher:
+    """``def name(x, a0, ..., a{arity-1}): body`` compiled in memory (``{args}`` in ``body``
+    stands for the extra arguments)."""
+    args = "".join(f", a{i}" for i in range(arity))
+    source = f"def {name}(x{args}):\n" + body.format(args=args)
+    exec(source, namespace)
+    return jit(namespace[name], cache=False)
+
+
 def _as_float(dispatcher: Dispatcher, arity: int) -> Dispatcher:
-    """A wrapper returning ``float(f(x, *args))``, for objectives that return an int or bool."""
-    names = ", ".join(f"a{i}" for i in range(arity))
-    source = f"def as_float(x, {names}):\n    return np.float64(f(x, {names}))\n"
-    namespace = {"f": dispatcher, "np": np}
-    exec(source.replace(", )", ")"), namespace)
-    return jit(namespace["as_float"], cache=False)
+    """A wrapper returning ``f(x, *args)`` as float64, for objectives returning an int or bool."""
+    body = "    return np.float64(f(x{args}))\n"
+    return _wrap("as_float", body, {"f": dispatcher, "np": np}, arity)
 
 
 def _as_vector(dispatcher: Dispatcher, arity: int) -> Dispatcher:
     """A wrapper copying what ``jac`` returns into a new float64 vector."""
-    names = ", ".join(f"a{i}" for i in range(arity))
-    source = (
-        f"def as_vector(x, {names}):\n"
-        f"    value = jac(x, {names})\n"
+    body = (
+        "    value = jac(x{args})\n"
         "    out = np.empty(len(value))\n"
         "    for i in range(len(value)):\n"
         "        out[i] = value[i]\n"
         "    return out\n"
     )
-    namespace = {"jac": dispatcher, "np": np}
-    exec(source.replace(", )", ")"), namespace)
-    return jit(namespace["as_vector"], cache=False)
+    return _wrap("as_vector", body, {"jac": dispatcher, "np": np}, arity)
 
 
 def _compiled(function: Any, frozen: FrozenGlobals, fresh: bool, signature: tuple, gradient: bool):
@@ -301,13 +297,13 @@ def compile_objective(
         return _python_objective(key, fun, jac)
     fresh = remembered is not None  # remembered but stale: its frozen values changed
     frozen = FrozenGlobals(fun, jac)
-    arg_types = args_type(args)
+    arg_types = numba.typeof(args)  # a ValueError for values Numba cannot pass
     signature = (POINT_TYPE, *arg_types.types)
     fun_address, fun_code = _compiled(fun, frozen, fresh, signature, gradient=False)
     jac_address, jac_code = (
         (0, None) if jac is None else _compiled(jac, frozen, fresh, signature, gradient=True)
     )
-    native = NativeObjective(fun_address, jac_address, arg_types, (fun_code, jac_code))
+    native = NativeObjective(fun_address, jac_address, (fun_code, jac_code))
     _REMEMBERED.pop(key, None)
     if len(_REMEMBERED) >= _MEMORY_SIZE:
         del _REMEMBERED[next(iter(_REMEMBERED))]
@@ -327,7 +323,7 @@ def _python_objective(key: tuple, fun: Any, jac: Any) -> tuple[NativeObjective, 
         handle = len(PYTHON_OBJECTIVES) + 1
         PYTHON_OBJECTIVES[handle] = getattr(function, "py_func", function)
         handles.append(handle)
-    native = NativeObjective(handles[0], handles[1], types.none, (fun, jac))
+    native = NativeObjective(handles[0], handles[1], (fun, jac))
     frozen = FrozenGlobals()  # Python reads the globals afresh at every call
     _REMEMBERED[key] = (native, frozen)
     return native, frozen

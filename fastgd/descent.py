@@ -31,9 +31,9 @@ from fastgd._descent_setup import (
     Options,
     Problem,
     check_jac_at_x0,
+    check_objective_at_x0,
     kernel_arrays,
     make_problem,
-    scalar_value,
 )
 from fastgd.kernels import descent as kernels
 from fastgd.reference import descent as reference
@@ -268,8 +268,7 @@ def _native(fun, jac, x0, args, name):
     key = (fun, jac, args_key)
     if key in _UNCOMPILABLE:
         return None, None
-    with np.errstate(all="ignore"):
-        scalar_value(fun(x0.copy(), *args), name)
+    check_objective_at_x0(fun, x0, args, name)
     if jac is not None:
         check_jac_at_x0(jac, x0, args)
     try:
@@ -315,6 +314,8 @@ def _descend(plan: _Plan, x0) -> DescentResult:
         path = _more_segments(plan, ints, reals, vectors, ring, path)
     counts = ints.tolist()
     nit, status = counts[kernels.NIT], counts[kernels.STATUS]
+    # make_result's fields, built here without its conversions (these are Python numbers
+    # already): 0.3 us of the 6.8 us steady call.
     result = DescentResult(
         x=vectors[kernels.X],
         fun=reals.item(kernels.VALUE),
