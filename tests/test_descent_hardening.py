@@ -421,3 +421,6 @@ def test_ctrl_c_interrupts_a_cold_compile(tmp_path, call):
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=120)  # a guard against a hang, not a timing assertion
     assert b"KeyboardInterrupt" in err
+    # Interrupted inside the compile on the calling thread (without the warm-up, the main
+    # thread takes the interrupt while waiting and then waits on for the worker's compile).
+    assert b"compile_here" in err
